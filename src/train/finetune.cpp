@@ -1,0 +1,172 @@
+#include "dbm/train/finetune.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <string>
+
+#include "dbm/core/error.hpp"
+#include "dbm/core/linalg.hpp"
+#include "dbm/model/sampling.hpp"
+#include "dbm/train/batches.hpp"
+#include "dbm/train/optimizer.hpp"
+#include "dbm/train/streams.hpp"
+
+namespace dbm::train {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+std::string dims_text(const std::vector<int>& dims) {
+  std::string text;
+  for (size_t i = 0; i < dims.size(); ++i) text += (i ? "-" : "") + std::to_string(dims[i]);
+  return text;
+}
+
+}  // namespace
+
+std::vector<Matrix> initial_particles(const model::Dbm& dbm, const RowMajorMatrix& data,
+                                      const TrainConfig& config) {
+  RandomStream rng(config.seed, stream_id(Purpose::kParticles, 0));
+  const Index n_particles = config.particles;
+  model::DbmWorkspace ws;
+  ws.resize(dbm, n_particles);
+  Matrix grey(n_particles, data.cols());
+  for (Index i = 0; i < n_particles; ++i) {
+    grey.row(i) = data.row(static_cast<Index>(rng.next_below(static_cast<std::uint64_t>(data.rows()))));
+  }
+  model::sample_bernoulli(grey, ws.layers[0], rng);
+  model::mean_field(dbm, ws, config.mean_field_steps, config.mean_field_tolerance);
+  std::vector<Matrix> particles(ws.layers.size());
+  particles[0] = ws.layers[0];
+  for (size_t l = 1; l < ws.layers.size(); ++l) {
+    particles[l].resize(n_particles, dbm.layer_size(static_cast<Index>(l)));
+    model::sample_bernoulli(ws.layers[l], particles[l], rng);
+  }
+  return particles;
+}
+
+void finetune(model::Dbm& dbm, std::vector<Matrix>& particles, const RowMajorMatrix& data,
+              const TrainConfig& config, TrainingObserver& observer,
+              std::vector<io::EpochMetrics>& history) {
+  const Index L = dbm.n_layers();
+  const Index n_examples = data.rows();
+  const Index batch_size = std::min<Index>(config.batch_size, n_examples);
+  const int n_epochs = config.effective_finetune_epochs();
+  const Index n_particles = particles[0].rows();
+
+  observer.on_phase_start("joint DBM training (" + dims_text(dbm.dimensions()) + "): " +
+                          std::to_string(n_epochs) + " epochs, " +
+                          std::to_string(n_particles) + " particles x " +
+                          std::to_string(config.k2) + " sweeps, up to " +
+                          std::to_string(config.mean_field_steps) + " mean-field steps");
+
+  RandomStream shuffle_rng(config.seed, stream_id(Purpose::kShuffle, 0));
+  RandomStream sample_rng(config.seed, stream_id(Purpose::kSample, 0));
+
+  model::DbmWorkspace data_ws;   // mean-field state of the batch
+  model::DbmWorkspace chain_ws;  // the persistent particles
+  chain_ws.resize(dbm, n_particles);
+  for (Index l = 0; l <= L; ++l) chain_ws.layers[l] = particles[l];
+
+  std::vector<Matrix> delta_w;
+  std::vector<Vector> delta_a, grad_a;
+  for (Index l = 0; l <= L; ++l) {
+    delta_a.push_back(Vector::Zero(dbm.layer_size(l)));
+    grad_a.push_back(Vector::Zero(dbm.layer_size(l)));
+    if (l > 0) delta_w.push_back(Matrix::Zero(dbm.layer_size(l - 1), dbm.layer_size(l)));
+  }
+  Matrix reconstruction;
+  std::vector<Index> order;
+  long long examples_seen = 0;
+  // Negative statistics: even layers as sampled, odd layers as the probabilities
+  // they were sampled from (Rao-Blackwellisation), so point at the right buffer.
+  auto negative = [&](Index l) -> const Matrix& {
+    return (l % 2 == 1) ? chain_ws.scratch[l] : chain_ws.layers[l];
+  };
+
+  for (int epoch = 0; epoch < n_epochs; ++epoch) {
+    const float momentum = momentum_for_epoch(epoch, config.momentum_switch_epoch,
+                                              config.initial_momentum, config.final_momentum);
+    const auto epoch_start = Clock::now();
+    shuffle_order(n_examples, shuffle_rng, order);
+    double squared_error = 0.0;
+    double mean_field_steps = 0.0;
+    Index n_batches = 0;
+    float lr = config.finetune_learning_rate;
+
+    for (Index begin = 0; begin < n_examples; begin += batch_size) {
+      const Index rows = std::min(batch_size, n_examples - begin);
+      if (data_ws.batch_size() != rows) data_ws.resize(dbm, rows);
+      gather_rows(data, order, begin, rows, data_ws.layers[0]);
+      lr = std::max(config.finetune_learning_rate *
+                        static_cast<float>(std::pow(static_cast<double>(
+                                                        config.finetune_learning_rate_decay),
+                                                    -static_cast<double>(examples_seen) / 100.0)),
+                    config.finetune_learning_rate_floor);
+
+      mean_field_steps +=
+          model::mean_field(dbm, data_ws, config.mean_field_steps, config.mean_field_tolerance);
+      for (int sweep = 0; sweep < config.k2; ++sweep) model::gibbs_sweep(dbm, chain_ws, sample_rng);
+
+      // Monitored: mean-field reconstruction error |V - sigma(mu_1 W_1^T + b)|^2.
+      if (reconstruction.rows() != rows) reconstruction.resize(rows, dbm.layer_size(0));
+      multiply(reconstruction, data_ws.layers[1], dbm.weights[0].transpose());
+      model::activate(reconstruction, dbm.biases[0]);
+      squared_error += (data_ws.layers[0] - reconstruction).squaredNorm();
+
+      const float pos_scale = lr / static_cast<float>(rows);
+      const float neg_scale = lr / static_cast<float>(n_particles);
+      bool finite = true;
+      for (Index l = 1; l <= L; ++l) {
+        Matrix& delta = delta_w[l - 1];
+        begin_update(delta, dbm.weights[l - 1], momentum, lr, config.finetune_weight_decay);
+        multiply_add(delta, data_ws.layers[l - 1].transpose(), data_ws.layers[l], pos_scale);
+        multiply_add(delta, negative(l - 1).transpose(), negative(l), -neg_scale);
+      }
+      for (Index l = 0; l <= L; ++l) {
+        grad_a[l] = data_ws.layers[l].colwise().mean().transpose() -
+                    negative(l).colwise().mean().transpose();
+      }
+      for (Index l = 1; l <= L && finite; ++l) finite = apply_update(dbm.weights[l - 1], delta_w[l - 1]);
+      for (Index l = 0; l <= L && finite; ++l) {
+        finite = update_bias(dbm.biases[l], delta_a[l], grad_a[l], momentum, lr);
+      }
+      if (!finite) {
+        throw DivergenceError("joint DBM training diverged (NaN or infinite parameters) in epoch " +
+                              std::to_string(epoch + 1) +
+                              "; try a smaller --finetune-learning-rate than " +
+                              std::to_string(config.finetune_learning_rate));
+      }
+      examples_seen += rows;
+      ++n_batches;
+
+      BatchProgress progress;
+      progress.phase = "finetune";
+      progress.epoch = epoch + 1;
+      progress.n_epochs = n_epochs;
+      progress.examples_done = begin + rows;
+      progress.examples_total = n_examples;
+      progress.epoch_seconds = seconds_since(epoch_start);
+      progress.learning_rate = lr;
+      observer.on_batch(progress);
+    }
+
+    io::EpochMetrics metrics;
+    metrics.phase = "finetune";
+    metrics.epoch = epoch + 1;
+    metrics.reconstruction_error = squared_error / static_cast<double>(n_examples);
+    metrics.learning_rate = lr;
+    metrics.mean_field_iterations = mean_field_steps / static_cast<double>(n_batches);
+    metrics.seconds = seconds_since(epoch_start);
+    metrics.examples_per_second = static_cast<double>(n_examples) / metrics.seconds;
+    history.push_back(metrics);
+    observer.on_epoch_end(metrics);
+  }
+  for (Index l = 0; l <= L; ++l) particles[l] = chain_ws.layers[l];
+}
+
+}  // namespace dbm::train

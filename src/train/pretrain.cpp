@@ -1,0 +1,231 @@
+#include "dbm/train/pretrain.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <string>
+
+#include "dbm/core/error.hpp"
+#include "dbm/core/linalg.hpp"
+#include "dbm/model/sampling.hpp"
+#include "dbm/train/batches.hpp"
+#include "dbm/train/optimizer.hpp"
+#include "dbm/train/streams.hpp"
+
+namespace dbm::train {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// Every buffer of one RBM's training loop, allocated once.
+struct RbmBuffers {
+  Matrix v0, h0p, h, vp, v, hp;           // batch rows (CD, and the positive phase of PCD)
+  Matrix chain_v, chain_vp, chain_h, chain_hp;  // persistent chains (PCD)
+  Matrix delta_w;
+  Vector delta_b, delta_c, grad_b, grad_c;
+
+  RbmBuffers(Index n_visible, Index n_hidden, Index n_chains)
+      : chain_v(n_chains, n_visible), chain_vp(n_chains, n_visible),
+        chain_h(n_chains, n_hidden), chain_hp(n_chains, n_hidden),
+        delta_w(Matrix::Zero(n_visible, n_hidden)), delta_b(Vector::Zero(n_visible)),
+        delta_c(Vector::Zero(n_hidden)), grad_b(n_visible), grad_c(n_hidden) {}
+
+  // Batch-shaped buffers follow the batch size (changes only for the last partial batch).
+  void fit_batch(Index rows, Index n_visible, Index n_hidden) {
+    if (h0p.rows() == rows) return;
+    h0p.resize(rows, n_hidden);
+    h.resize(rows, n_hidden);
+    hp.resize(rows, n_hidden);
+    vp.resize(rows, n_visible);
+    v.resize(rows, n_visible);
+  }
+};
+
+// Initial weights N(0, std^2): 0.001 for the bottom RBM, 0.01 above (ALGORITHM.md §1.3).
+void initialise(model::Rbm& rbm, int layer, const RowMajorMatrix& data, RandomStream& rng) {
+  const float std_dev = layer == 1 ? 0.001f : 0.01f;
+  rng.fill_normal(rbm.weights.data(), rbm.weights.size());
+  rbm.weights *= std_dev;
+  // Visible biases at the log-odds of the mean activity (Hinton's guide), which the
+  // model would otherwise spend its first epochs learning.
+  const Eigen::ArrayXf mean = data.colwise().mean().transpose().array();
+  const Eigen::ArrayXf p = mean.max(1e-3f).min(1.0f - 1e-3f);
+  rbm.visible_bias = (p / (1.0f - p)).log().matrix();
+}
+
+// One Gibbs step from a binary hidden state: v ~ p(v|h), h ~ p(h|v) (hp keeps p(h|v)).
+void gibbs_step(const model::Rbm& rbm, Matrix& h, Matrix& vp, Matrix& v, Matrix& hp,
+                RandomStream& rng, bool sample_hidden) {
+  rbm.visible_probabilities(h, vp);
+  model::sample_bernoulli(vp, v, rng);
+  rbm.hidden_probabilities(v, hp);
+  if (sample_hidden) model::sample_bernoulli(hp, h, rng);
+}
+
+}  // namespace
+
+std::pair<float, float> doubling_factors(int layer, int n_layers) {
+  if (n_layers == 1) return {1.0f, 1.0f};
+  if (layer == 1) return {2.0f, 1.0f};
+  if (layer == n_layers) return {1.0f, 2.0f};
+  return {2.0f, 2.0f};
+}
+
+model::Rbm pretrain_rbm(const RowMajorMatrix& data, int layer, const TrainConfig& config,
+                        TrainingObserver& observer, std::vector<io::EpochMetrics>& history) {
+  const int n_layers = static_cast<int>(config.dimensions.size()) - 1;
+  const Index n_visible = config.dimensions[static_cast<size_t>(layer - 1)];
+  const Index n_hidden = config.dimensions[static_cast<size_t>(layer)];
+  const Index n_examples = data.rows();
+  const Index batch_size = std::min<Index>(config.batch_size, n_examples);
+  const int cd_epochs = (config.epochs + 1) / 2;
+
+  model::Rbm rbm(n_visible, n_hidden);
+  std::tie(rbm.up_factor, rbm.down_factor) = doubling_factors(layer, n_layers);
+  RandomStream init_rng(config.seed, stream_id(Purpose::kInit, layer));
+  RandomStream shuffle_rng(config.seed, stream_id(Purpose::kShuffle, layer));
+  RandomStream sample_rng(config.seed, stream_id(Purpose::kSample, layer));
+  initialise(rbm, layer, data, init_rng);
+
+  observer.on_phase_start("RBM " + std::to_string(layer) + " of " + std::to_string(n_layers) +
+                          " (" + std::to_string(n_visible) + "-" + std::to_string(n_hidden) +
+                          ", up x" + std::to_string(static_cast<int>(rbm.up_factor)) +
+                          ", down x" + std::to_string(static_cast<int>(rbm.down_factor)) +
+                          "): " + std::to_string(cd_epochs) + " epochs CD-" +
+                          std::to_string(config.k1) + ", " +
+                          std::to_string(config.epochs - cd_epochs) + " epochs PCD-" +
+                          std::to_string(config.k2));
+
+  RbmBuffers buf(n_visible, n_hidden, batch_size);
+  std::vector<Index> order;
+  const float lr = config.learning_rate;
+
+  for (int epoch = 0; epoch < config.epochs; ++epoch) {
+    const bool persistent = epoch >= cd_epochs;
+    const float momentum = momentum_for_epoch(epoch, config.momentum_switch_epoch,
+                                              config.initial_momentum, config.final_momentum);
+    const auto epoch_start = Clock::now();
+    shuffle_order(n_examples, shuffle_rng, order);
+
+    if (persistent && epoch == cd_epochs) {
+      // PCD chains start from binarised training examples; they are never reset.
+      gather_rows(data, order, 0, batch_size, buf.v0);
+      model::sample_bernoulli(buf.v0, buf.chain_v, sample_rng);
+      rbm.hidden_probabilities(buf.chain_v, buf.chain_hp);
+      model::sample_bernoulli(buf.chain_hp, buf.chain_h, sample_rng);
+    }
+
+    double squared_error = 0.0;
+    for (Index begin = 0; begin < n_examples; begin += batch_size) {
+      const Index rows = std::min(batch_size, n_examples - begin);
+      gather_rows(data, order, begin, rows, buf.v0);
+      buf.fit_batch(rows, n_visible, n_hidden);
+
+      // Positive phase: hidden probabilities given the data; a sample starts CD.
+      rbm.hidden_probabilities(buf.v0, buf.h0p);
+      model::sample_bernoulli(buf.h0p, buf.h, sample_rng);
+      // Reconstruction from the sampled hidden state: the CD chain's first step and
+      // the monitored reconstruction error.
+      rbm.visible_probabilities(buf.h, buf.vp);
+      squared_error += (buf.v0 - buf.vp).squaredNorm();
+
+      const Matrix* neg_v;
+      const Matrix* neg_hp;
+      if (!persistent) {
+        model::sample_bernoulli(buf.vp, buf.v, sample_rng);
+        rbm.hidden_probabilities(buf.v, buf.hp);
+        for (int step = 1; step < config.k1; ++step) {
+          model::sample_bernoulli(buf.hp, buf.h, sample_rng);
+          gibbs_step(rbm, buf.h, buf.vp, buf.v, buf.hp, sample_rng, false);
+        }
+        neg_v = &buf.v;
+        neg_hp = &buf.hp;
+      } else {
+        for (int step = 0; step < config.k2; ++step) {
+          gibbs_step(rbm, buf.chain_h, buf.chain_vp, buf.chain_v, buf.chain_hp, sample_rng,
+                     true);
+        }
+        neg_v = &buf.chain_v;
+        neg_hp = &buf.chain_hp;
+      }
+
+      // delta_W <- m delta_W + lr (V0^T H0p / B - V^T Hp / P - lambda W)
+      const float pos_scale = lr / static_cast<float>(rows);
+      const float neg_scale = lr / static_cast<float>(neg_v->rows());
+      begin_update(buf.delta_w, rbm.weights, momentum, lr, config.weight_decay);
+      multiply_add(buf.delta_w, buf.v0.transpose(), buf.h0p, pos_scale);
+      multiply_add(buf.delta_w, neg_v->transpose(), *neg_hp, -neg_scale);
+      buf.grad_b = buf.v0.colwise().mean().transpose() - neg_v->colwise().mean().transpose();
+      buf.grad_c = buf.h0p.colwise().mean().transpose() - neg_hp->colwise().mean().transpose();
+      const bool finite = apply_update(rbm.weights, buf.delta_w) &&
+                          update_bias(rbm.visible_bias, buf.delta_b, buf.grad_b, momentum, lr) &&
+                          update_bias(rbm.hidden_bias, buf.delta_c, buf.grad_c, momentum, lr);
+      if (!finite) {
+        throw DivergenceError("training diverged (NaN or infinite parameters) in RBM " +
+                              std::to_string(layer) + ", epoch " + std::to_string(epoch + 1) +
+                              "; try a smaller --learning-rate than " + std::to_string(lr));
+      }
+
+      BatchProgress progress;
+      progress.phase = "pretrain";
+      progress.layer = layer;
+      progress.epoch = epoch + 1;
+      progress.n_epochs = config.epochs;
+      progress.examples_done = begin + rows;
+      progress.examples_total = n_examples;
+      progress.epoch_seconds = seconds_since(epoch_start);
+      progress.learning_rate = lr;
+      observer.on_batch(progress);
+    }
+
+    io::EpochMetrics metrics;
+    metrics.phase = "pretrain";
+    metrics.layer = layer;
+    metrics.epoch = epoch + 1;
+    metrics.reconstruction_error = squared_error / static_cast<double>(n_examples);
+    metrics.learning_rate = lr;
+    metrics.seconds = seconds_since(epoch_start);
+    metrics.examples_per_second = static_cast<double>(n_examples) / metrics.seconds;
+    history.push_back(metrics);
+    observer.on_epoch_end(metrics);
+  }
+  return rbm;
+}
+
+RowMajorMatrix propagate_up(const model::Rbm& rbm, const RowMajorMatrix& data, int k3,
+                            RandomStream& rng) {
+  constexpr Index kChunk = 1000;
+  RowMajorMatrix next(data.rows(), rbm.n_hidden());
+  Matrix v, vp, h, hp;
+  for (Index begin = 0; begin < data.rows(); begin += kChunk) {
+    const Index rows = std::min(kChunk, data.rows() - begin);
+    v = data.middleRows(begin, rows);
+    hp.resize(rows, rbm.n_hidden());
+    h.resize(rows, rbm.n_hidden());
+    vp.resize(rows, rbm.n_visible());
+    rbm.hidden_probabilities(v, hp);
+    for (int step = 0; step < k3; ++step) {
+      model::sample_bernoulli(hp, h, rng);
+      gibbs_step(rbm, h, vp, v, hp, rng, false);
+    }
+    next.middleRows(begin, rows) = hp;
+  }
+  return next;
+}
+
+model::Dbm compose_dbm(const std::vector<model::Rbm>& stack) {
+  model::Dbm dbm;
+  dbm.biases.push_back(stack.front().visible_bias);
+  for (size_t l = 0; l < stack.size(); ++l) {
+    dbm.weights.push_back(stack[l].weights);
+    Vector bias = stack[l].hidden_bias;
+    if (l + 1 < stack.size()) bias += stack[l + 1].visible_bias;
+    dbm.biases.push_back(bias);
+  }
+  return dbm;
+}
+
+}  // namespace dbm::train
