@@ -134,7 +134,6 @@ void log_config(const TrainConfig& c) {
 
 int run_train(TrainOptions& o) {
   TrainConfig& config = o.config;
-  dbm::report::setup_logging(o.log_level);
   if (o.dimensions_text.empty()) {
     throw dbm::UsageError("--dimensions is required, e.g. -d 784,500,1000");
   }
@@ -248,6 +247,7 @@ int main(int argc, char** argv) {
   }
 
   try {
+    dbm::report::setup_logging(train_options.log_level);
     if (inspect->parsed()) return run_inspect(inspect_options);
     return run_train(train_options);
   } catch (const dbm::UsageError& e) {
