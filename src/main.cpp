@@ -152,6 +152,7 @@ int run_train(TrainOptions& o) {
 
   const auto start = std::chrono::system_clock::now();
   dbm::data::Dataset data = dbm::data::load_dataset(options);
+  for (const auto& warning : data.warnings) spdlog::warn("{}", warning);
   spdlog::info("data: {} training examples of {}x{} pixels from {}", data.size(), data.width,
                data.height, data.source);
 

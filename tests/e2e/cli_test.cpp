@@ -156,3 +156,48 @@ TEST(Cli, InspectRejectsMissingAndCorruptedModels) {
 
 }  // namespace
 }  // namespace dbm
+
+namespace dbm {
+namespace {
+
+const std::filesystem::path kAttFaces = std::filesystem::path(DBM_SHARED_DATA_DIR) / "att_faces";
+
+TEST(CliFaces, TrainsOnRealPgmFacesAndWritesAModel) {
+  if (!std::filesystem::exists(kAttFaces)) {
+    GTEST_SKIP() << "../shared/data/att_faces is absent in this checkout";
+  }
+  testing::TempDir models;
+  const auto run = testing::run_train_dbm(
+      {"--data", "faces", "--faces-dir", kAttFaces.string(), "-d", "784,100,50", "--epochs", "2",
+       "--limit", "200", "--batch-size", "20", "--seed", "3", "--models-dir", models.path().string()});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const std::string run_dir = run.out.substr(0, run.out.size() - 1);
+  EXPECT_NE(run_dir.find("_784_100_50_faces_dbm"), std::string::npos) << run_dir;
+  const auto model = io::load_model(run_dir);
+  EXPECT_EQ(model.data.name, "faces");
+  EXPECT_EQ(model.data.n_examples, 200);
+  EXPECT_EQ(model.data.image_width, 28);
+}
+
+TEST(CliFaces, FirstDimensionMustMatchTheImageSize) {
+  testing::TempDir models;
+  const auto run = testing::run_train_dbm({"--data", "faces", "--faces-dir", kAttFaces.string(),
+                                           "--image-size", "64", "-d", "784,100",
+                                           "--models-dir", models.path().string()});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("4096"), std::string::npos) << run.err;
+}
+
+TEST(CliFaces, EmptyFacesFolderSaysWhereItLookedAndHowToGetLfwCrop) {
+  testing::TempDir dir;
+  std::filesystem::create_directories(dir / "faces");
+  const auto run = testing::run_train_dbm({"--data", "faces", "--data-dir", dir.path().string(),
+                                           "-d", "784,100", "--models-dir", (dir / "m").string()});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find((dir / "faces").string()), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("lfwcrop"), std::string::npos) << run.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "m"));
+}
+
+}  // namespace
+}  // namespace dbm

@@ -22,6 +22,7 @@ struct Dataset {
   std::vector<std::uint8_t> labels;  // N labels when the source has them, else empty
   int width = 0;                 // image width  (width * height == D)
   int height = 0;
+  std::vector<std::string> warnings;  // non-fatal findings, one line each, for the caller to log
 
   Index size() const { return images.rows(); }
   Index dimension() const { return images.cols(); }

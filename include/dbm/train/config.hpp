@@ -6,6 +6,7 @@
 // inherited from the original train_DBM.py (learning rate, k1, k2, k3, epochs,
 // batch size) are kept exactly (SPEC §2); the rest follow ALGORITHM.md §3.1.
 
+#include <cereal/cereal.hpp>
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
 #include <cstdint>
@@ -36,7 +37,7 @@ struct TrainConfig {
   int mean_field_steps = 10;       // maximum mean-field iterations per positive phase
   float mean_field_tolerance = 1e-7f;  // stop when every layer's mean |delta mu| is below
   std::uint64_t seed = 0;          // always set before training (random when not given)
-  long long limit = 0;             // 0: all training examples
+  std::int64_t limit = 0;          // 0: all training examples
   int threads = 0;                 // 0: all cores
 
   // Optimiser (ALGORITHM.md §1.3, §3 step 6).
@@ -86,3 +87,5 @@ struct TrainConfig {
 std::vector<int> parse_dimensions(const std::string& text);
 
 }  // namespace dbm::train
+
+CEREAL_CLASS_VERSION(dbm::train::TrainConfig, 1);
