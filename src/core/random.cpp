@@ -7,23 +7,15 @@
 namespace dbm {
 namespace {
 
-constexpr std::uint64_t kGolden = 0x9E3779B97F4A7C15ULL;
+using random_detail::kGolden;
+using random_detail::mix64;
+using random_detail::to_unit_float;
 // Numbers are produced in fixed chunks so that the OpenMP split never depends on
 // the thread count (the values do not depend on it either way, but this keeps
 // the loop boundaries identical too).
 constexpr Index kChunk = 1 << 14;
 
 __extension__ using Uint128 = unsigned __int128;
-
-inline std::uint64_t mix64(std::uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
-
-inline float to_unit_float(std::uint64_t bits) {
-  return static_cast<float>(bits >> 40) * (1.0f / 16777216.0f);  // top 24 bits
-}
 
 }  // namespace
 

@@ -58,17 +58,21 @@ void DbmWorkspace::resize(const Dbm& dbm, Index batch_size) {
     layers[l].resize(batch_size, dbm.layer_size(l));
     scratch[l].resize(batch_size, dbm.layer_size(l));
   }
+  visible_input.resize(batch_size, dbm.layer_size(1));
 }
 
 int mean_field(const Dbm& dbm, DbmWorkspace& ws, int max_steps, float tolerance) {
   const Index L = dbm.n_layers();
   auto& mu = ws.layers;
+  // The visible layer is clamped, so its input to layer 1 is computed once.
+  multiply(ws.visible_input, mu[0], dbm.weights[0]);
   // Bottom-up initialisation with doubled weights except for the top layer, which
   // has no input from above (ALGORITHM.md §3 step 2).
-  for (Index l = 1; l <= L; ++l) {
-    multiply(mu[l], mu[l - 1], dbm.weights[l - 1]);
-    if (l < L) mu[l] *= 2.0f;
-    activate(mu[l], dbm.biases[l]);
+  compute_layer({{&ws.visible_input, nullptr, false, L > 1 ? 2.0f : 1.0f}}, dbm.biases[1], 1.0f,
+                mu[1]);
+  for (Index l = 2; l <= L; ++l) {
+    compute_layer({{&mu[l - 1], &dbm.weights[l - 1], false, l < L ? 2.0f : 1.0f}},
+                  dbm.biases[l], 1.0f, mu[l]);
   }
   if (L == 1) return 1;  // the posterior of an RBM is exact in one pass
   int steps = 0;
@@ -77,8 +81,13 @@ int mean_field(const Dbm& dbm, DbmWorkspace& ws, int max_steps, float tolerance)
     bool converged = true;
     for (Index l = 1; l <= L; ++l) {
       auto& next = ws.scratch[l];
-      dbm.layer_input(mu, l, next);
-      sigmoid_inplace(next);
+      const InputTerm below = l == 1 ? InputTerm{&ws.visible_input}
+                                     : InputTerm{&mu[l - 1], &dbm.weights[l - 1]};
+      if (l < L) {
+        compute_layer({below, {&mu[l + 1], &dbm.weights[l], true}}, dbm.biases[l], 1.0f, next);
+      } else {
+        compute_layer({below}, dbm.biases[l], 1.0f, next);
+      }
       const double mean_change =
           (next - mu[l]).cwiseAbs().sum() / static_cast<double>(next.size());
       if (mean_change >= tolerance) converged = false;
@@ -91,11 +100,18 @@ int mean_field(const Dbm& dbm, DbmWorkspace& ws, int max_steps, float tolerance)
 
 void gibbs_sweep(const Dbm& dbm, DbmWorkspace& ws, RandomStream& rng) {
   const Index L = dbm.n_layers();
+  auto& x = ws.layers;
   for (Index parity = 0; parity < 2; ++parity) {
     for (Index l = parity; l <= L; l += 2) {
-      dbm.layer_input(ws.layers, l, ws.scratch[l]);
-      sigmoid_inplace(ws.scratch[l]);
-      sample_bernoulli(ws.scratch[l], ws.layers[l], rng);
+      Matrix* samples = &x[l];
+      if (l == 0) {
+        compute_layer({{&x[1], &dbm.weights[0], true}}, dbm.biases[0], 1.0f, ws.scratch[0], samples, &rng);
+      } else if (l == L) {
+        compute_layer({{&x[l - 1], &dbm.weights[l - 1]}}, dbm.biases[l], 1.0f, ws.scratch[l], samples, &rng);
+      } else {
+        compute_layer({{&x[l - 1], &dbm.weights[l - 1]}, {&x[l + 1], &dbm.weights[l], true}},
+                      dbm.biases[l], 1.0f, ws.scratch[l], samples, &rng);
+      }
     }
   }
 }

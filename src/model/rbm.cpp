@@ -10,14 +10,20 @@ Rbm::Rbm(Index n_visible, Index n_hidden)
       visible_bias(Vector::Zero(n_visible)),
       hidden_bias(Vector::Zero(n_hidden)) {}
 
-void Rbm::hidden_probabilities(const Eigen::Ref<const Matrix>& v, Eigen::Ref<Matrix> out) const {
-  multiply(out, v, weights);
-  activate(out, hidden_bias, up_factor);
+void Rbm::hidden_probabilities(const Matrix& v, Matrix& out) const {
+  compute_layer({{&v, &weights}}, hidden_bias, up_factor, out);
 }
 
-void Rbm::visible_probabilities(const Eigen::Ref<const Matrix>& h, Eigen::Ref<Matrix> out) const {
-  multiply(out, h, weights.transpose());
-  activate(out, visible_bias, down_factor);
+void Rbm::sample_hidden(const Matrix& v, Matrix& probs, Matrix& samples, RandomStream& rng) const {
+  compute_layer({{&v, &weights}}, hidden_bias, up_factor, probs, &samples, &rng);
+}
+
+void Rbm::visible_probabilities(const Matrix& h, Matrix& out) const {
+  compute_layer({{&h, &weights, true}}, visible_bias, down_factor, out);
+}
+
+void Rbm::sample_visible(const Matrix& h, Matrix& probs, Matrix& samples, RandomStream& rng) const {
+  compute_layer({{&h, &weights, true}}, visible_bias, down_factor, probs, &samples, &rng);
 }
 
 VectorD Rbm::free_energy(const Eigen::Ref<const Matrix>& v) const {

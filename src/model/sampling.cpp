@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "dbm/core/linalg.hpp"
+
 namespace dbm::model {
 namespace {
 constexpr Index kChunk = 1 << 14;
@@ -37,6 +39,44 @@ void sample_bernoulli(const Eigen::Ref<const Matrix>& p, Eigen::Ref<Matrix> out,
   for (Index j = 0; j < cols; ++j) {
     out.col(j) = (out.col(j).array() < p.col(j).array()).cast<float>().matrix();
   }
+}
+
+void compute_layer(std::initializer_list<InputTerm> terms, const Vector& bias, float factor,
+                   Matrix& probs, Matrix* samples, RandomStream* rng) {
+  const Index rows = probs.rows();
+  const std::uint64_t base = rng ? rng->counter() : 0;
+  for_each_panel(probs.cols(), [&](Index begin, Index width) {
+    auto out = probs.middleCols(begin, width);
+    bool first = true;
+    for (const InputTerm& t : terms) {
+      if (t.weights == nullptr) {
+        if (first) out = t.scale * t.input->middleCols(begin, width);
+        else out += t.scale * t.input->middleCols(begin, width);
+      } else if (!t.transposed) {
+        if (first) out.noalias() = t.scale * (*t.input * t.weights->middleCols(begin, width));
+        else out.noalias() += t.scale * (*t.input * t.weights->middleCols(begin, width));
+      } else {
+        const auto rhs = t.weights->middleRows(begin, width).transpose();
+        if (first) out.noalias() = t.scale * (*t.input * rhs);
+        else out.noalias() += t.scale * (*t.input * rhs);
+      }
+      first = false;
+    }
+    for (Index j = begin; j < begin + width; ++j) {
+      auto column = probs.col(j).array();
+      column = (column + bias[j]) * factor;
+      column = 1.0f / (1.0f + (-column.max(-30.0f).min(30.0f)).exp());
+      if (samples != nullptr) {
+        float* s = samples->col(j).data();
+        const float* p = probs.col(j).data();
+        const auto offset = static_cast<std::uint64_t>(j * rows);
+        for (Index i = 0; i < rows; ++i) {
+          s[i] = rng->uniform_at(base, offset + static_cast<std::uint64_t>(i)) < p[i] ? 1.0f : 0.0f;
+        }
+      }
+    }
+  });
+  if (samples != nullptr) rng->advance(static_cast<std::uint64_t>(probs.size()));
 }
 
 double softplus(double z) { return std::max(z, 0.0) + std::log1p(std::exp(-std::abs(z))); }

@@ -120,18 +120,17 @@ void finetune(model::Dbm& dbm, std::vector<Matrix>& particles, const RowMajorMat
 
       const float pos_scale = lr / static_cast<float>(rows);
       const float neg_scale = lr / static_cast<float>(n_particles);
-      bool finite = true;
-      for (Index l = 1; l <= L; ++l) {
-        Matrix& delta = delta_w[l - 1];
-        begin_update(delta, dbm.weights[l - 1], momentum, lr, config.finetune_weight_decay);
-        multiply_add(delta, data_ws.layers[l - 1].transpose(), data_ws.layers[l], pos_scale);
-        multiply_add(delta, negative(l - 1).transpose(), negative(l), -neg_scale);
-      }
       for (Index l = 0; l <= L; ++l) {
         grad_a[l] = data_ws.layers[l].colwise().mean().transpose() -
                     negative(l).colwise().mean().transpose();
       }
-      for (Index l = 1; l <= L && finite; ++l) finite = apply_update(dbm.weights[l - 1], delta_w[l - 1]);
+      bool finite = true;
+      for (Index l = 1; l <= L && finite; ++l) {
+        finite = momentum_update(dbm.weights[l - 1], delta_w[l - 1], momentum, lr,
+                                 config.finetune_weight_decay,
+                                 {{&data_ws.layers[l - 1], &data_ws.layers[l], pos_scale},
+                                  {&negative(l - 1), &negative(l), -neg_scale}});
+      }
       for (Index l = 0; l <= L && finite; ++l) {
         finite = update_bias(dbm.biases[l], delta_a[l], grad_a[l], momentum, lr);
       }

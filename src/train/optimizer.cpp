@@ -1,24 +1,29 @@
 #include "dbm/train/optimizer.hpp"
 
+#include <atomic>
+
+#include "dbm/core/linalg.hpp"
+
 namespace dbm::train {
 
-void begin_update(Eigen::Ref<Matrix> delta, const Eigen::Ref<const Matrix>& theta, float momentum,
-                  float learning_rate, float weight_decay) {
+bool momentum_update(Matrix& theta, Matrix& delta, float momentum, float learning_rate,
+                     float weight_decay, std::initializer_list<GradientTerm> terms) {
   const float decay = learning_rate * weight_decay;
-  const Index cols = delta.cols();
-#pragma omp parallel for schedule(static)
-  for (Index j = 0; j < cols; ++j) {
-    delta.col(j) = momentum * delta.col(j) - decay * theta.col(j);
-  }
-}
-
-bool apply_update(Eigen::Ref<Matrix> theta, const Eigen::Ref<const Matrix>& delta) {
-  // allFinite() is checked before touching theta so a diverged step never lands.
-  if (!delta.allFinite()) return false;
-  const Index cols = theta.cols();
-#pragma omp parallel for schedule(static)
-  for (Index j = 0; j < cols; ++j) theta.col(j) += delta.col(j);
-  return true;
+  std::atomic<bool> finite{true};
+  for_each_panel(theta.cols(), [&](Index begin, Index width) {
+    auto d = delta.middleCols(begin, width);
+    auto w = theta.middleCols(begin, width);
+    d = momentum * d - decay * w;
+    for (const GradientTerm& t : terms) {
+      d.noalias() += t.scale * (t.lhs->transpose() * t.rhs->middleCols(begin, width));
+    }
+    if (d.allFinite()) {
+      w += d;
+    } else {
+      finite = false;
+    }
+  });
+  return finite;
 }
 
 bool update_bias(Eigen::Ref<Vector> theta, Eigen::Ref<Vector> delta,

@@ -56,13 +56,16 @@ void initialise(model::Rbm& rbm, int layer, const RowMajorMatrix& data, RandomSt
   rbm.visible_bias = (p / (1.0f - p)).log().matrix();
 }
 
-// One Gibbs step from a binary hidden state: v ~ p(v|h), h ~ p(h|v) (hp keeps p(h|v)).
+// One Gibbs step from a binary hidden state: v ~ p(v|h), then hp = p(h|v) and, if
+// `sample_hidden`, h ~ hp.
 void gibbs_step(const model::Rbm& rbm, Matrix& h, Matrix& vp, Matrix& v, Matrix& hp,
                 RandomStream& rng, bool sample_hidden) {
-  rbm.visible_probabilities(h, vp);
-  model::sample_bernoulli(vp, v, rng);
-  rbm.hidden_probabilities(v, hp);
-  if (sample_hidden) model::sample_bernoulli(hp, h, rng);
+  rbm.sample_visible(h, vp, v, rng);
+  if (sample_hidden) {
+    rbm.sample_hidden(v, hp, h, rng);
+  } else {
+    rbm.hidden_probabilities(v, hp);
+  }
 }
 
 }  // namespace
@@ -114,8 +117,7 @@ model::Rbm pretrain_rbm(const RowMajorMatrix& data, int layer, const TrainConfig
       // PCD chains start from binarised training examples; they are never reset.
       gather_rows(data, order, 0, batch_size, buf.v0);
       model::sample_bernoulli(buf.v0, buf.chain_v, sample_rng);
-      rbm.hidden_probabilities(buf.chain_v, buf.chain_hp);
-      model::sample_bernoulli(buf.chain_hp, buf.chain_h, sample_rng);
+      rbm.sample_hidden(buf.chain_v, buf.chain_hp, buf.chain_h, sample_rng);
     }
 
     double squared_error = 0.0;
@@ -125,25 +127,20 @@ model::Rbm pretrain_rbm(const RowMajorMatrix& data, int layer, const TrainConfig
       buf.fit_batch(rows, n_visible, n_hidden);
 
       // Positive phase: hidden probabilities given the data; a sample starts CD.
-      rbm.hidden_probabilities(buf.v0, buf.h0p);
-      model::sample_bernoulli(buf.h0p, buf.h, sample_rng);
-      // Reconstruction from the sampled hidden state: the CD chain's first step and
-      // the monitored reconstruction error.
-      rbm.visible_probabilities(buf.h, buf.vp);
-      squared_error += (buf.v0 - buf.vp).squaredNorm();
-
+      rbm.sample_hidden(buf.v0, buf.h0p, buf.h, sample_rng);
       const Matrix* neg_v;
       const Matrix* neg_hp;
       if (!persistent) {
-        model::sample_bernoulli(buf.vp, buf.v, sample_rng);
-        rbm.hidden_probabilities(buf.v, buf.hp);
-        for (int step = 1; step < config.k1; ++step) {
-          model::sample_bernoulli(buf.hp, buf.h, sample_rng);
-          gibbs_step(rbm, buf.h, buf.vp, buf.v, buf.hp, sample_rng, false);
+        // CD-k1; the first reconstruction also gives the monitored error.
+        for (int step = 1; step <= config.k1; ++step) {
+          gibbs_step(rbm, buf.h, buf.vp, buf.v, buf.hp, sample_rng, step < config.k1);
+          if (step == 1) squared_error += (buf.v0 - buf.vp).squaredNorm();
         }
         neg_v = &buf.v;
         neg_hp = &buf.hp;
       } else {
+        rbm.visible_probabilities(buf.h, buf.vp);
+        squared_error += (buf.v0 - buf.vp).squaredNorm();
         for (int step = 0; step < config.k2; ++step) {
           gibbs_step(rbm, buf.chain_h, buf.chain_vp, buf.chain_v, buf.chain_hp, sample_rng,
                      true);
@@ -155,12 +152,12 @@ model::Rbm pretrain_rbm(const RowMajorMatrix& data, int layer, const TrainConfig
       // delta_W <- m delta_W + lr (V0^T H0p / B - V^T Hp / P - lambda W)
       const float pos_scale = lr / static_cast<float>(rows);
       const float neg_scale = lr / static_cast<float>(neg_v->rows());
-      begin_update(buf.delta_w, rbm.weights, momentum, lr, config.weight_decay);
-      multiply_add(buf.delta_w, buf.v0.transpose(), buf.h0p, pos_scale);
-      multiply_add(buf.delta_w, neg_v->transpose(), *neg_hp, -neg_scale);
+      const bool weights_finite =
+          momentum_update(rbm.weights, buf.delta_w, momentum, lr, config.weight_decay,
+                          {{&buf.v0, &buf.h0p, pos_scale}, {neg_v, neg_hp, -neg_scale}});
       buf.grad_b = buf.v0.colwise().mean().transpose() - neg_v->colwise().mean().transpose();
       buf.grad_c = buf.h0p.colwise().mean().transpose() - neg_hp->colwise().mean().transpose();
-      const bool finite = apply_update(rbm.weights, buf.delta_w) &&
+      const bool finite = weights_finite &&
                           update_bias(rbm.visible_bias, buf.delta_b, buf.grad_b, momentum, lr) &&
                           update_bias(rbm.hidden_bias, buf.delta_c, buf.grad_c, momentum, lr);
       if (!finite) {
@@ -206,10 +203,11 @@ RowMajorMatrix propagate_up(const model::Rbm& rbm, const RowMajorMatrix& data, i
     hp.resize(rows, rbm.n_hidden());
     h.resize(rows, rbm.n_hidden());
     vp.resize(rows, rbm.n_visible());
-    rbm.hidden_probabilities(v, hp);
-    for (int step = 0; step < k3; ++step) {
-      model::sample_bernoulli(hp, h, rng);
-      gibbs_step(rbm, h, vp, v, hp, rng, false);
+    if (k3 == 0) {
+      rbm.hidden_probabilities(v, hp);
+    } else {
+      rbm.sample_hidden(v, hp, h, rng);
+      for (int step = 1; step <= k3; ++step) gibbs_step(rbm, h, vp, v, hp, rng, step < k3);
     }
     next.middleRows(begin, rows) = hp;
   }

@@ -13,34 +13,39 @@
 
 namespace dbm {
 
-// Width of one column panel of the result.
+// Width of one column panel of a result.
 inline constexpr Index kProductPanel = 64;
+
+// Calls fn(begin, width) for each panel [begin, begin + width) of `n_cols` columns,
+// spread over the threads. Panels are fixed by the column count alone, so any
+// work done per panel is identical at any thread count. Fusing a product with
+// what follows it (bias, sigmoid, sampling, an update) into one fn keeps the
+// panel in cache and needs one parallel region instead of several.
+template <typename Fn>
+void for_each_panel(Index n_cols, Fn&& fn) {
+  const Index n_panels = (n_cols + kProductPanel - 1) / kProductPanel;
+#pragma omp parallel for schedule(static) if (n_panels > 1)
+  for (Index p = 0; p < n_panels; ++p) {
+    const Index begin = p * kProductPanel;
+    fn(begin, std::min(kProductPanel, n_cols - begin));
+  }
+}
 
 // out = lhs * rhs (out must already have the right shape; no allocation).
 // lhs and rhs may be any Eigen expressions such as X.transpose().
 template <typename Lhs, typename Rhs>
 void multiply(Eigen::Ref<Matrix> out, const Lhs& lhs, const Rhs& rhs) {
-  const Index n = out.cols();
-  const Index n_panels = (n + kProductPanel - 1) / kProductPanel;
-#pragma omp parallel for schedule(static) if (n_panels > 1)
-  for (Index p = 0; p < n_panels; ++p) {
-    const Index begin = p * kProductPanel;
-    const Index width = std::min(kProductPanel, n - begin);
+  for_each_panel(out.cols(), [&](Index begin, Index width) {
     out.middleCols(begin, width).noalias() = lhs * rhs.middleCols(begin, width);
-  }
+  });
 }
 
 // out += alpha * lhs * rhs.
 template <typename Lhs, typename Rhs>
 void multiply_add(Eigen::Ref<Matrix> out, const Lhs& lhs, const Rhs& rhs, float alpha = 1.0f) {
-  const Index n = out.cols();
-  const Index n_panels = (n + kProductPanel - 1) / kProductPanel;
-#pragma omp parallel for schedule(static) if (n_panels > 1)
-  for (Index p = 0; p < n_panels; ++p) {
-    const Index begin = p * kProductPanel;
-    const Index width = std::min(kProductPanel, n - begin);
+  for_each_panel(out.cols(), [&](Index begin, Index width) {
     out.middleCols(begin, width).noalias() += alpha * (lhs * rhs.middleCols(begin, width));
-  }
+  });
 }
 
 // Sets the number of threads used by the engine (0 = all cores). Eigen's internal

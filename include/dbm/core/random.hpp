@@ -12,6 +12,22 @@
 
 namespace dbm {
 
+namespace random_detail {
+inline constexpr std::uint64_t kGolden = 0x9E3779B97F4A7C15ULL;
+
+// SplitMix64's finaliser: a bijective 64-bit mix with good avalanche.
+inline std::uint64_t mix64(std::uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+// Top 24 bits as a float in [0, 1): exactly representable, never 1.
+inline float to_unit_float(std::uint64_t bits) {
+  return static_cast<float>(bits >> 40) * (1.0f / 16777216.0f);
+}
+}  // namespace random_detail
+
 class RandomStream {
  public:
   RandomStream() = default;
@@ -22,6 +38,15 @@ class RandomStream {
   // Fills out[0..n) with uniforms in [0, 1) (24-bit resolution) and advances the
   // counter by n. Parallel over fixed chunks; result independent of thread count.
   void fill_uniform(float* out, Index n);
+
+  // The uniform that fill_uniform would write at position `offset` of a fill that
+  // starts at counter `base`: lets fused loops draw in any order yet reproduce
+  // fill_uniform exactly. Use with counter() and advance().
+  float uniform_at(std::uint64_t base, std::uint64_t offset) const {
+    return random_detail::to_unit_float(
+        random_detail::mix64(key_ + (base + offset) * random_detail::kGolden));
+  }
+  void advance(std::uint64_t n) { counter_ += n; }
 
   // Standard normal variates (Box-Muller on two uniforms), advancing by 2n.
   void fill_normal(float* out, Index n);

@@ -42,6 +42,7 @@ struct Dbm {
 struct DbmWorkspace {
   std::vector<Matrix> layers;  // B x N_l for l = 0..L (layers[0] is the visible batch)
   std::vector<Matrix> scratch; // B x N_l
+  Matrix visible_input;        // B x N_1: x_0 W_1, fixed during mean-field
 
   void resize(const Dbm& dbm, Index batch_size);
   Index batch_size() const { return layers.empty() ? 0 : layers[0].rows(); }

@@ -11,6 +11,7 @@
 
 #include <cereal/cereal.hpp>
 
+#include "dbm/core/random.hpp"
 #include "dbm/core/types.hpp"
 
 namespace dbm::model {
@@ -30,9 +31,12 @@ struct Rbm {
   Index n_hidden() const { return weights.cols(); }
 
   // out (B x H) = sigma(u (v W + 1 c^T)) for v (B x D).
-  void hidden_probabilities(const Eigen::Ref<const Matrix>& v, Eigen::Ref<Matrix> out) const;
+  void hidden_probabilities(const Matrix& v, Matrix& out) const;
+  // The same, plus samples = Bern(probs), in one fused pass.
+  void sample_hidden(const Matrix& v, Matrix& probs, Matrix& samples, RandomStream& rng) const;
   // out (B x D) = sigma(d (h W^T + 1 b^T)) for h (B x H).
-  void visible_probabilities(const Eigen::Ref<const Matrix>& h, Eigen::Ref<Matrix> out) const;
+  void visible_probabilities(const Matrix& h, Matrix& out) const;
+  void sample_visible(const Matrix& h, Matrix& probs, Matrix& samples, RandomStream& rng) const;
 
   // F(v) = -b.v - sum_j softplus(c_j + (vW)_j) per row, in double. Defined for the
   // plain model (u = d = 1): log p(v) = -F(v) - log Z.

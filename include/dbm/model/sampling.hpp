@@ -2,6 +2,8 @@
 // The hot path of every sampler: logistic activation and Bernoulli draws, written
 // into preallocated buffers.
 
+#include <initializer_list>
+
 #include "dbm/core/random.hpp"
 #include "dbm/core/types.hpp"
 
@@ -20,6 +22,26 @@ void sample_bernoulli(const Eigen::Ref<const Matrix>& p, Eigen::Ref<Matrix> out,
 // pre-activation by `factor` (the up/down factor of ALGORITHM.md §1 multiplies
 // the bias too), then applies sigma.
 void activate(Eigen::Ref<Matrix> z, const Eigen::Ref<const Vector>& bias, float factor = 1.0f);
+
+// One term of a layer's input: scale * (input * weights), or with `transposed`
+// scale * (input * weights^T). Without weights the term is scale * input itself
+// (a product computed earlier and reused, e.g. the visible input in mean-field).
+struct InputTerm {
+  const Matrix* input = nullptr;
+  const Matrix* weights = nullptr;
+  bool transposed = false;
+  float scale = 1.0f;
+};
+
+// The fused step every sampler and mean-field update is made of:
+//   probs = sigma(factor * (sum of terms + 1 bias^T))
+// and, when `samples` is given, samples = Bern(probs) with the uniforms `rng`
+// would give to sample_bernoulli (column-major order), so fused and unfused code
+// draw identical numbers. One parallel pass over column panels: each panel's
+// product, activation and draws happen while it is in cache.
+// probs (and samples) must already have the output shape.
+void compute_layer(std::initializer_list<InputTerm> terms, const Vector& bias, float factor,
+                   Matrix& probs, Matrix* samples = nullptr, RandomStream* rng = nullptr);
 
 // softplus(z) = log(1 + e^z) = max(z, 0) + log1p(e^-|z|), in double.
 double softplus(double z);

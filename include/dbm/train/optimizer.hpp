@@ -3,6 +3,8 @@
 //   delta <- m delta + eps (g - lambda theta);   theta <- theta + delta
 // The weight decay lambda applies only to weight matrices, never to biases.
 
+#include <initializer_list>
+
 #include "dbm/core/types.hpp"
 
 namespace dbm::train {
@@ -12,14 +14,20 @@ inline float momentum_for_epoch(int epoch, int switch_epoch, float initial, floa
   return epoch < switch_epoch ? initial : final;
 }
 
-// The first half of an update, before the gradient is accumulated into `delta` by
-// products: delta <- m delta - eps lambda theta. Parallel over columns.
-void begin_update(Eigen::Ref<Matrix> delta, const Eigen::Ref<const Matrix>& theta, float momentum,
-                  float learning_rate, float weight_decay);
+// One term of a weight gradient: scale * lhs^T rhs (statistics of two layers).
+struct GradientTerm {
+  const Matrix* lhs;
+  const Matrix* rhs;
+  float scale;
+};
 
-// The second half: theta <- theta + delta. Returns false if any entry of delta is not
-// finite (divergence), in which case theta is left unchanged.
-bool apply_update(Eigen::Ref<Matrix> theta, const Eigen::Ref<const Matrix>& delta);
+// The whole weight update, fused per column panel (one parallel pass):
+//   delta <- m delta - eps lambda theta + sum_k scale_k lhs_k^T rhs_k;  theta <- theta + delta
+// The learning rate is folded into the terms' scales by the caller. Returns false
+// if any entry of delta is not finite (divergence); training must then stop, as
+// the panels already updated are not rolled back.
+bool momentum_update(Matrix& theta, Matrix& delta, float momentum, float learning_rate,
+                     float weight_decay, std::initializer_list<GradientTerm> terms);
 
 // Bias update in one step: delta <- m delta + eps g; theta <- theta + delta.
 // Returns false if delta is not finite.
