@@ -9,6 +9,7 @@
 #include "dbm/model/sampling.hpp"
 #include "dbm/train/batches.hpp"
 #include "dbm/train/optimizer.hpp"
+#include "dbm/train/pretrain.hpp"
 #include "dbm/train/streams.hpp"
 
 namespace dbm::train {
@@ -49,74 +50,94 @@ std::vector<Matrix> initial_particles(const model::Dbm& dbm, const RowMajorMatri
   return particles;
 }
 
-void finetune(model::Dbm& dbm, std::vector<Matrix>& particles, const RowMajorMatrix& data,
-              const TrainConfig& config, TrainingObserver& observer,
-              std::vector<io::EpochMetrics>& history) {
+void finetune(const RowMajorMatrix& data, const TrainConfig& config, TrainingState& state,
+              TrainingObserver& observer) {
+  if (!state.dbm_started) {
+    state.dbm = compose_dbm(state.stack);
+    state.particles = initial_particles(state.dbm, data, config);
+    state.dbm_delta_w.clear();
+    state.dbm_delta_a.clear();
+    for (Index l = 0; l <= state.dbm.n_layers(); ++l) {
+      state.dbm_delta_a.push_back(Vector::Zero(state.dbm.layer_size(l)));
+      if (l > 0) {
+        state.dbm_delta_w.push_back(
+            Matrix::Zero(state.dbm.layer_size(l - 1), state.dbm.layer_size(l)));
+      }
+    }
+    state.examples_seen = 0;
+    state.progress = PhaseProgress{};
+    state.dbm_started = true;
+  }
+  model::Dbm& dbm = state.dbm;
+  PhaseProgress& at = state.progress;
   const Index L = dbm.n_layers();
   const Index n_examples = data.rows();
   const Index batch_size = std::min<Index>(config.batch_size, n_examples);
   const int n_epochs = config.effective_finetune_epochs();
-  const Index n_particles = particles[0].rows();
+  const Index n_particles = state.particles[0].rows();
 
   observer.on_phase_start("joint DBM training (" + dims_text(dbm.dimensions()) + "): " +
                           std::to_string(n_epochs) + " epochs, " +
                           std::to_string(n_particles) + " particles x " +
                           std::to_string(config.k2) + " sweeps, up to " +
-                          std::to_string(config.mean_field_steps) + " mean-field steps");
+                          std::to_string(config.mean_field_steps) + " mean-field steps" +
+                          (at.epochs_done > 0 || at.batches_done > 0
+                               ? ", resuming at epoch " + std::to_string(at.epochs_done + 1)
+                               : std::string()));
 
   RandomStream shuffle_rng(config.seed, stream_id(Purpose::kShuffle, 0));
   RandomStream sample_rng(config.seed, stream_id(Purpose::kSample, 0));
+  sample_rng.set_counter(at.sample_counter);
 
   model::DbmWorkspace data_ws;   // mean-field state of the batch
   model::DbmWorkspace chain_ws;  // the persistent particles
   chain_ws.resize(dbm, n_particles);
-  for (Index l = 0; l <= L; ++l) chain_ws.layers[l] = particles[l];
-
-  std::vector<Matrix> delta_w;
-  std::vector<Vector> delta_a, grad_a;
-  for (Index l = 0; l <= L; ++l) {
-    delta_a.push_back(Vector::Zero(dbm.layer_size(l)));
-    grad_a.push_back(Vector::Zero(dbm.layer_size(l)));
-    if (l > 0) delta_w.push_back(Matrix::Zero(dbm.layer_size(l - 1), dbm.layer_size(l)));
-  }
+  for (Index l = 0; l <= L; ++l) chain_ws.layers[l] = state.particles[l];
+  std::vector<Vector> grad_a;
+  for (Index l = 0; l <= L; ++l) grad_a.push_back(Vector::Zero(dbm.layer_size(l)));
   Matrix reconstruction;
   std::vector<Index> order;
-  long long examples_seen = 0;
   // Negative statistics: even layers as sampled, odd layers as the probabilities
   // they were sampled from (Rao-Blackwellisation), so point at the right buffer.
   auto negative = [&](Index l) -> const Matrix& {
     return (l % 2 == 1) ? chain_ws.scratch[l] : chain_ws.layers[l];
   };
+  auto save_particles = [&] {
+    for (Index l = 0; l <= L; ++l) state.particles[l] = chain_ws.layers[l];
+  };
+  auto learning_rate = [&] {
+    const double decay = std::pow(static_cast<double>(config.finetune_learning_rate_decay),
+                                  -static_cast<double>(state.examples_seen) / 100.0);
+    return std::max(static_cast<float>(config.finetune_learning_rate * decay),
+                    config.finetune_learning_rate_floor);
+  };
 
-  for (int epoch = 0; epoch < n_epochs; ++epoch) {
+  for (int epoch = at.epochs_done; epoch < n_epochs; ++epoch) {
     const float momentum = momentum_for_epoch(epoch, config.momentum_switch_epoch,
                                               config.initial_momentum, config.final_momentum);
     const auto epoch_start = Clock::now();
+    const double seconds_before = at.epoch_seconds;
+    if (at.batches_done == 0) at.shuffle_counter_at_epoch_start = at.shuffle_counter;
+    shuffle_rng.set_counter(at.shuffle_counter_at_epoch_start);
     shuffle_order(n_examples, shuffle_rng, order);
-    double squared_error = 0.0;
-    double mean_field_steps = 0.0;
-    Index n_batches = 0;
-    float lr = config.finetune_learning_rate;
+    at.shuffle_counter = shuffle_rng.counter();
+    float lr = learning_rate();
 
-    for (Index begin = 0; begin < n_examples; begin += batch_size) {
+    for (Index begin = at.batches_done * batch_size; begin < n_examples; begin += batch_size) {
       const Index rows = std::min(batch_size, n_examples - begin);
       if (data_ws.batch_size() != rows) data_ws.resize(dbm, rows);
       gather_rows(data, order, begin, rows, data_ws.layers[0]);
-      lr = std::max(config.finetune_learning_rate *
-                        static_cast<float>(std::pow(static_cast<double>(
-                                                        config.finetune_learning_rate_decay),
-                                                    -static_cast<double>(examples_seen) / 100.0)),
-                    config.finetune_learning_rate_floor);
+      lr = learning_rate();
 
-      mean_field_steps +=
+      at.mean_field_steps +=
           model::mean_field(dbm, data_ws, config.mean_field_steps, config.mean_field_tolerance);
       for (int sweep = 0; sweep < config.k2; ++sweep) model::gibbs_sweep(dbm, chain_ws, sample_rng);
 
       // Monitored: mean-field reconstruction error |V - sigma(mu_1 W_1^T + b)|^2.
       if (reconstruction.rows() != rows) reconstruction.resize(rows, dbm.layer_size(0));
-      multiply(reconstruction, data_ws.layers[1], dbm.weights[0].transpose());
-      model::activate(reconstruction, dbm.biases[0]);
-      squared_error += (data_ws.layers[0] - reconstruction).squaredNorm();
+      model::compute_layer({{&data_ws.layers[1], &dbm.weights[0], true}}, dbm.biases[0], 1.0f,
+                           reconstruction);
+      at.squared_error += (data_ws.layers[0] - reconstruction).squaredNorm();
 
       const float pos_scale = lr / static_cast<float>(rows);
       const float neg_scale = lr / static_cast<float>(n_particles);
@@ -126,13 +147,13 @@ void finetune(model::Dbm& dbm, std::vector<Matrix>& particles, const RowMajorMat
       }
       bool finite = true;
       for (Index l = 1; l <= L && finite; ++l) {
-        finite = momentum_update(dbm.weights[l - 1], delta_w[l - 1], momentum, lr,
+        finite = momentum_update(dbm.weights[l - 1], state.dbm_delta_w[l - 1], momentum, lr,
                                  config.finetune_weight_decay,
                                  {{&data_ws.layers[l - 1], &data_ws.layers[l], pos_scale},
                                   {&negative(l - 1), &negative(l), -neg_scale}});
       }
       for (Index l = 0; l <= L && finite; ++l) {
-        finite = update_bias(dbm.biases[l], delta_a[l], grad_a[l], momentum, lr);
+        finite = update_bias(dbm.biases[l], state.dbm_delta_a[l], grad_a[l], momentum, lr);
       }
       if (!finite) {
         throw DivergenceError("joint DBM training diverged (NaN or infinite parameters) in epoch " +
@@ -140,8 +161,9 @@ void finetune(model::Dbm& dbm, std::vector<Matrix>& particles, const RowMajorMat
                               "; try a smaller --finetune-learning-rate than " +
                               std::to_string(config.finetune_learning_rate));
       }
-      examples_seen += rows;
-      ++n_batches;
+      state.examples_seen += rows;
+      ++at.batches_done;
+      at.sample_counter = sample_rng.counter();
 
       BatchProgress progress;
       progress.phase = "finetune";
@@ -149,23 +171,39 @@ void finetune(model::Dbm& dbm, std::vector<Matrix>& particles, const RowMajorMat
       progress.n_epochs = n_epochs;
       progress.examples_done = begin + rows;
       progress.examples_total = n_examples;
-      progress.epoch_seconds = seconds_since(epoch_start);
+      progress.epoch_seconds = seconds_before + seconds_since(epoch_start);
       progress.learning_rate = lr;
       observer.on_batch(progress);
+      if (observer.stop_requested() && begin + rows < n_examples) {
+        save_particles();
+        at.epoch_seconds = progress.epoch_seconds;
+        observer.on_checkpoint(state);
+        throw Interrupted("stopped in joint training, epoch " + std::to_string(epoch + 1));
+      }
     }
+    save_particles();
 
     io::EpochMetrics metrics;
     metrics.phase = "finetune";
     metrics.epoch = epoch + 1;
-    metrics.reconstruction_error = squared_error / static_cast<double>(n_examples);
+    metrics.reconstruction_error = at.squared_error / static_cast<double>(n_examples);
     metrics.learning_rate = lr;
-    metrics.mean_field_iterations = mean_field_steps / static_cast<double>(n_batches);
-    metrics.seconds = seconds_since(epoch_start);
+    metrics.mean_field_iterations = at.mean_field_steps / static_cast<double>(at.batches_done);
+    metrics.seconds = seconds_before + seconds_since(epoch_start);
     metrics.examples_per_second = static_cast<double>(n_examples) / metrics.seconds;
-    history.push_back(metrics);
+    state.metrics.push_back(metrics);
     observer.on_epoch_end(metrics);
+
+    ++at.epochs_done;
+    at.batches_done = 0;
+    at.squared_error = 0.0;
+    at.mean_field_steps = 0.0;
+    at.epoch_seconds = 0.0;
+    observer.on_checkpoint(state);
+    if (observer.stop_requested() && at.epochs_done < n_epochs) {
+      throw Interrupted("stopped after joint training epoch " + std::to_string(epoch + 1));
+    }
   }
-  for (Index l = 0; l <= L; ++l) particles[l] = chain_ws.layers[l];
 }
 
 }  // namespace dbm::train

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "dbm/core/error.hpp"
+#include "dbm/train/state.hpp"
 #include "dbm/core/linalg.hpp"
 #include "dbm/model/sampling.hpp"
 #include "dbm/train/batches.hpp"
@@ -24,14 +25,12 @@ double seconds_since(Clock::time_point start) {
 struct RbmBuffers {
   Matrix v0, h0p, h, vp, v, hp;           // batch rows (CD, and the positive phase of PCD)
   Matrix chain_v, chain_vp, chain_h, chain_hp;  // persistent chains (PCD)
-  Matrix delta_w;
-  Vector delta_b, delta_c, grad_b, grad_c;
+  Vector grad_b, grad_c;
 
   RbmBuffers(Index n_visible, Index n_hidden, Index n_chains)
       : chain_v(n_chains, n_visible), chain_vp(n_chains, n_visible),
         chain_h(n_chains, n_hidden), chain_hp(n_chains, n_hidden),
-        delta_w(Matrix::Zero(n_visible, n_hidden)), delta_b(Vector::Zero(n_visible)),
-        delta_c(Vector::Zero(n_hidden)), grad_b(n_visible), grad_c(n_hidden) {}
+        grad_b(n_visible), grad_c(n_hidden) {}
 
   // Batch-shaped buffers follow the batch size (changes only for the last partial batch).
   void fit_batch(Index rows, Index n_visible, Index n_hidden) {
@@ -77,8 +76,9 @@ std::pair<float, float> doubling_factors(int layer, int n_layers) {
   return {2.0f, 2.0f};
 }
 
-model::Rbm pretrain_rbm(const RowMajorMatrix& data, int layer, const TrainConfig& config,
-                        TrainingObserver& observer, std::vector<io::EpochMetrics>& history) {
+void pretrain_rbm(const RowMajorMatrix& data, const TrainConfig& config, TrainingState& state,
+                  TrainingObserver& observer) {
+  const int layer = state.layer;
   const int n_layers = static_cast<int>(config.dimensions.size()) - 1;
   const Index n_visible = config.dimensions[static_cast<size_t>(layer - 1)];
   const Index n_hidden = config.dimensions[static_cast<size_t>(layer)];
@@ -86,12 +86,24 @@ model::Rbm pretrain_rbm(const RowMajorMatrix& data, int layer, const TrainConfig
   const Index batch_size = std::min<Index>(config.batch_size, n_examples);
   const int cd_epochs = (config.epochs + 1) / 2;
 
-  model::Rbm rbm(n_visible, n_hidden);
-  std::tie(rbm.up_factor, rbm.down_factor) = doubling_factors(layer, n_layers);
-  RandomStream init_rng(config.seed, stream_id(Purpose::kInit, layer));
+  model::Rbm& rbm = state.rbm;
+  PhaseProgress& at = state.progress;
+  if (!state.rbm_started) {
+    rbm = model::Rbm(n_visible, n_hidden);
+    std::tie(rbm.up_factor, rbm.down_factor) = doubling_factors(layer, n_layers);
+    RandomStream init_rng(config.seed, stream_id(Purpose::kInit, layer));
+    initialise(rbm, layer, data, init_rng);
+    state.rbm_delta_w = Matrix::Zero(n_visible, n_hidden);
+    state.rbm_delta_b = Vector::Zero(n_visible);
+    state.rbm_delta_c = Vector::Zero(n_hidden);
+    state.chain_v.resize(0, 0);
+    state.chain_h.resize(0, 0);
+    at = PhaseProgress{};
+    state.rbm_started = true;
+  }
   RandomStream shuffle_rng(config.seed, stream_id(Purpose::kShuffle, layer));
   RandomStream sample_rng(config.seed, stream_id(Purpose::kSample, layer));
-  initialise(rbm, layer, data, init_rng);
+  sample_rng.set_counter(at.sample_counter);
 
   observer.on_phase_start("RBM " + std::to_string(layer) + " of " + std::to_string(n_layers) +
                           " (" + std::to_string(n_visible) + "-" + std::to_string(n_hidden) +
@@ -100,28 +112,41 @@ model::Rbm pretrain_rbm(const RowMajorMatrix& data, int layer, const TrainConfig
                           "): " + std::to_string(cd_epochs) + " epochs CD-" +
                           std::to_string(config.k1) + ", " +
                           std::to_string(config.epochs - cd_epochs) + " epochs PCD-" +
-                          std::to_string(config.k2));
+                          std::to_string(config.k2) +
+                          (at.epochs_done > 0 || at.batches_done > 0
+                               ? ", resuming at epoch " + std::to_string(at.epochs_done + 1)
+                               : std::string()));
 
   RbmBuffers buf(n_visible, n_hidden, batch_size);
   std::vector<Index> order;
   const float lr = config.learning_rate;
 
-  for (int epoch = 0; epoch < config.epochs; ++epoch) {
+  for (int epoch = at.epochs_done; epoch < config.epochs; ++epoch) {
     const bool persistent = epoch >= cd_epochs;
     const float momentum = momentum_for_epoch(epoch, config.momentum_switch_epoch,
                                               config.initial_momentum, config.final_momentum);
     const auto epoch_start = Clock::now();
+    const double seconds_before = at.epoch_seconds;
+    // A fresh epoch records where its shuffle starts; a resumed one replays it.
+    if (at.batches_done == 0) at.shuffle_counter_at_epoch_start = at.shuffle_counter;
+    shuffle_rng.set_counter(at.shuffle_counter_at_epoch_start);
     shuffle_order(n_examples, shuffle_rng, order);
+    at.shuffle_counter = shuffle_rng.counter();
 
-    if (persistent && epoch == cd_epochs) {
+    if (persistent && state.chain_v.size() == 0) {
       // PCD chains start from binarised training examples; they are never reset.
+      buf.chain_v.resize(batch_size, n_visible);
       gather_rows(data, order, 0, batch_size, buf.v0);
       model::sample_bernoulli(buf.v0, buf.chain_v, sample_rng);
       rbm.sample_hidden(buf.chain_v, buf.chain_hp, buf.chain_h, sample_rng);
+      state.chain_v = buf.chain_v;
+      state.chain_h = buf.chain_h;
+    } else if (persistent) {
+      buf.chain_v = state.chain_v;
+      buf.chain_h = state.chain_h;
     }
 
-    double squared_error = 0.0;
-    for (Index begin = 0; begin < n_examples; begin += batch_size) {
+    for (Index begin = at.batches_done * batch_size; begin < n_examples; begin += batch_size) {
       const Index rows = std::min(batch_size, n_examples - begin);
       gather_rows(data, order, begin, rows, buf.v0);
       buf.fit_batch(rows, n_visible, n_hidden);
@@ -134,13 +159,13 @@ model::Rbm pretrain_rbm(const RowMajorMatrix& data, int layer, const TrainConfig
         // CD-k1; the first reconstruction also gives the monitored error.
         for (int step = 1; step <= config.k1; ++step) {
           gibbs_step(rbm, buf.h, buf.vp, buf.v, buf.hp, sample_rng, step < config.k1);
-          if (step == 1) squared_error += (buf.v0 - buf.vp).squaredNorm();
+          if (step == 1) at.squared_error += (buf.v0 - buf.vp).squaredNorm();
         }
         neg_v = &buf.v;
         neg_hp = &buf.hp;
       } else {
         rbm.visible_probabilities(buf.h, buf.vp);
-        squared_error += (buf.v0 - buf.vp).squaredNorm();
+        at.squared_error += (buf.v0 - buf.vp).squaredNorm();
         for (int step = 0; step < config.k2; ++step) {
           gibbs_step(rbm, buf.chain_h, buf.chain_vp, buf.chain_v, buf.chain_hp, sample_rng,
                      true);
@@ -153,18 +178,21 @@ model::Rbm pretrain_rbm(const RowMajorMatrix& data, int layer, const TrainConfig
       const float pos_scale = lr / static_cast<float>(rows);
       const float neg_scale = lr / static_cast<float>(neg_v->rows());
       const bool weights_finite =
-          momentum_update(rbm.weights, buf.delta_w, momentum, lr, config.weight_decay,
+          momentum_update(rbm.weights, state.rbm_delta_w, momentum, lr, config.weight_decay,
                           {{&buf.v0, &buf.h0p, pos_scale}, {neg_v, neg_hp, -neg_scale}});
       buf.grad_b = buf.v0.colwise().mean().transpose() - neg_v->colwise().mean().transpose();
       buf.grad_c = buf.h0p.colwise().mean().transpose() - neg_hp->colwise().mean().transpose();
-      const bool finite = weights_finite &&
-                          update_bias(rbm.visible_bias, buf.delta_b, buf.grad_b, momentum, lr) &&
-                          update_bias(rbm.hidden_bias, buf.delta_c, buf.grad_c, momentum, lr);
+      const bool finite =
+          weights_finite &&
+          update_bias(rbm.visible_bias, state.rbm_delta_b, buf.grad_b, momentum, lr) &&
+          update_bias(rbm.hidden_bias, state.rbm_delta_c, buf.grad_c, momentum, lr);
       if (!finite) {
         throw DivergenceError("training diverged (NaN or infinite parameters) in RBM " +
                               std::to_string(layer) + ", epoch " + std::to_string(epoch + 1) +
                               "; try a smaller --learning-rate than " + std::to_string(lr));
       }
+      ++at.batches_done;
+      at.sample_counter = sample_rng.counter();
 
       BatchProgress progress;
       progress.phase = "pretrain";
@@ -173,23 +201,59 @@ model::Rbm pretrain_rbm(const RowMajorMatrix& data, int layer, const TrainConfig
       progress.n_epochs = config.epochs;
       progress.examples_done = begin + rows;
       progress.examples_total = n_examples;
-      progress.epoch_seconds = seconds_since(epoch_start);
+      progress.epoch_seconds = seconds_before + seconds_since(epoch_start);
       progress.learning_rate = lr;
       observer.on_batch(progress);
+      if (observer.stop_requested() && begin + rows < n_examples) {
+        if (persistent) {
+          state.chain_v = buf.chain_v;
+          state.chain_h = buf.chain_h;
+        }
+        at.epoch_seconds = progress.epoch_seconds;
+        observer.on_checkpoint(state);
+        throw Interrupted("stopped in RBM " + std::to_string(layer) + ", epoch " +
+                          std::to_string(epoch + 1));
+      }
+    }
+    if (persistent) {
+      state.chain_v = buf.chain_v;
+      state.chain_h = buf.chain_h;
     }
 
     io::EpochMetrics metrics;
     metrics.phase = "pretrain";
     metrics.layer = layer;
     metrics.epoch = epoch + 1;
-    metrics.reconstruction_error = squared_error / static_cast<double>(n_examples);
+    metrics.reconstruction_error = at.squared_error / static_cast<double>(n_examples);
     metrics.learning_rate = lr;
-    metrics.seconds = seconds_since(epoch_start);
+    metrics.seconds = seconds_before + seconds_since(epoch_start);
     metrics.examples_per_second = static_cast<double>(n_examples) / metrics.seconds;
-    history.push_back(metrics);
+    state.metrics.push_back(metrics);
     observer.on_epoch_end(metrics);
+
+    ++at.epochs_done;
+    at.batches_done = 0;
+    at.squared_error = 0.0;
+    at.epoch_seconds = 0.0;
+    if (at.epochs_done == config.epochs) {
+      // The RBM is finished: it joins the stack and the next phase begins.
+      state.stack.push_back(rbm);
+      state.rbm_started = false;
+      state.rbm = model::Rbm();
+      state.rbm_delta_w.resize(0, 0);
+      state.rbm_delta_b.resize(0);
+      state.rbm_delta_c.resize(0);
+      state.chain_v.resize(0, 0);
+      state.chain_h.resize(0, 0);
+      state.progress = PhaseProgress{};
+      ++state.layer;
+    }
+    observer.on_checkpoint(state);
+    if (observer.stop_requested()) {
+      throw Interrupted("stopped after RBM " + std::to_string(layer) + ", epoch " +
+                        std::to_string(epoch + 1));
+    }
   }
-  return rbm;
 }
 
 RowMajorMatrix propagate_up(const model::Rbm& rbm, const RowMajorMatrix& data, int k3,

@@ -10,7 +10,7 @@
 namespace dbm::train {
 
 TrainingResult train_model(const TrainConfig& config, const RowMajorMatrix& data,
-                           TrainingObserver& observer) {
+                           TrainingObserver& observer, TrainingState* resume) {
   if (data.cols() != config.dimensions.front()) {
     throw UsageError("--dimensions: the first size must equal the data's " +
                      std::to_string(data.cols()) + " pixels per example, got " +
@@ -24,24 +24,33 @@ TrainingResult train_model(const TrainConfig& config, const RowMajorMatrix& data
                      "posterior (the literature uses --k3 0)");
   }
 
-  TrainingResult result;
-  std::vector<model::Rbm> stack;
-  RowMajorMatrix layer_data;  // data of the RBM being trained, above the first
+  TrainingState fresh;
+  TrainingState& state = resume ? *resume : fresh;
+  // The data of the RBM being trained, above the first: rebuilt from the finished
+  // stack (deterministic: the transfer streams depend only on seed and layer).
+  RowMajorMatrix layer_data;
   for (int layer = 1; layer <= n_layers; ++layer) {
     const RowMajorMatrix& input = layer == 1 ? data : layer_data;
-    stack.push_back(pretrain_rbm(input, layer, config, observer, result.metrics));
-    if (layer < n_layers) {
+    if (layer == state.layer) pretrain_rbm(input, config, state, observer);
+    if (layer < n_layers && state.layer <= n_layers) {
       RandomStream transfer_rng(config.seed, stream_id(Purpose::kTransfer, layer));
-      layer_data = propagate_up(stack.back(), input, config.k3, transfer_rng);
+      layer_data = propagate_up(state.stack[static_cast<size_t>(layer - 1)], input, config.k3,
+                                transfer_rng);
     }
   }
   layer_data.resize(0, 0);
 
-  result.dbm = compose_dbm(stack);
-  result.particles = initial_particles(result.dbm, data, config);
   if (config.effective_finetune_epochs() > 0) {
-    finetune(result.dbm, result.particles, data, config, observer, result.metrics);
+    finetune(data, config, state, observer);
+  } else if (!state.dbm_started) {
+    state.dbm = compose_dbm(state.stack);
+    state.particles = initial_particles(state.dbm, data, config);
+    state.dbm_started = true;
   }
+  TrainingResult result;
+  result.dbm = state.dbm;
+  result.particles = state.particles;
+  result.metrics = state.metrics;
   return result;
 }
 

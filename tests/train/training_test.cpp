@@ -65,9 +65,13 @@ TEST(Pretrain, CdThenPcdRaisesTheExactLogLikelihoodOfAnRbm) {
   const RowMajorMatrix data = toy_data(300, 1);
   const double baseline = independent_model_log_likelihood(data);
   TrainingObserver quiet;
-  std::vector<io::EpochMetrics> history;
-  const auto rbm = pretrain_rbm(data, 1, toy_config({6, 4}), quiet, history);
-  const double trained = testing::brute_mean_log_likelihood(testing::as_dbm(rbm), data);
+  TrainingState state;
+  pretrain_rbm(data, toy_config({6, 4}), state, quiet);
+  ASSERT_EQ(state.stack.size(), 1u);
+  EXPECT_EQ(state.layer, 2);
+  const auto& history = state.metrics;
+  const double trained =
+      testing::brute_mean_log_likelihood(testing::as_dbm(state.stack[0]), data);
   EXPECT_GT(trained, baseline + 0.5) << "baseline " << baseline << " trained " << trained;
   ASSERT_EQ(history.size(), 30u);
   EXPECT_LT(history.back().reconstruction_error, history.front().reconstruction_error);

@@ -39,6 +39,12 @@ class DivergenceError : public Error {
   using Error::Error;
 };
 
+// Training stopped on request (SIGINT/SIGTERM) after writing a checkpoint.
+class Interrupted : public Error {
+ public:
+  using Error::Error;
+};
+
 // Writing output (run folder, model, log) failed.
 class OutputError : public Error {
  public:

@@ -16,6 +16,7 @@
 #include "dbm/model/dbm.hpp"
 #include "dbm/train/config.hpp"
 #include "dbm/train/observer.hpp"
+#include "dbm/train/state.hpp"
 
 namespace dbm::train {
 
@@ -25,12 +26,14 @@ namespace dbm::train {
 std::vector<Matrix> initial_particles(const model::Dbm& dbm, const RowMajorMatrix& data,
                                       const TrainConfig& config);
 
-// Runs config.effective_finetune_epochs() passes over `data` (N x D). `particles`
-// holds the persistent chains (from initial_particles, or a previous run) and is
-// updated in place. Appends one EpochMetrics per epoch to `history`.
-// Throws DivergenceError if the parameters stop being finite.
-void finetune(model::Dbm& dbm, std::vector<Matrix>& particles, const RowMajorMatrix& data,
-              const TrainConfig& config, TrainingObserver& observer,
-              std::vector<io::EpochMetrics>& history);
+// Runs config.effective_finetune_epochs() passes over `data` (N x D), starting or
+// continuing from `state`: when joint training has not started, state.dbm is
+// composed from state.stack and the particles are initialised. Parameters,
+// momentum, particles, RNG counters and position all live in `state`. Appends one
+// EpochMetrics per epoch to state.metrics and reports a checkpoint after each.
+// Throws DivergenceError if the parameters stop being finite, Interrupted when the
+// observer asks to stop (after reporting a checkpoint).
+void finetune(const RowMajorMatrix& data, const TrainConfig& config, TrainingState& state,
+              TrainingObserver& observer);
 
 }  // namespace dbm::train

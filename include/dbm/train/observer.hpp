@@ -7,6 +7,7 @@
 
 #include "dbm/core/types.hpp"
 #include "dbm/io/model_file.hpp"
+#include "dbm/train/state.hpp"
 
 namespace dbm::train {
 
@@ -29,6 +30,12 @@ class TrainingObserver {
   virtual void on_phase_start(const std::string& /*description*/) {}
   virtual void on_batch(const BatchProgress& /*progress*/) {}
   virtual void on_epoch_end(const io::EpochMetrics& /*metrics*/) {}
+  // Polled after every mini-batch; true stops training: the trainer then reports
+  // the state through on_checkpoint and throws dbm::Interrupted.
+  virtual bool stop_requested() { return false; }
+  // The complete state after every epoch of every phase (and at a stop), for
+  // writing a checkpoint that --resume continues from.
+  virtual void on_checkpoint(const TrainingState& /*state*/) {}
   // A remark worth logging (e.g. "k3 > 0 trains the next layer on reconstructions").
   virtual void on_note(const std::string& /*text*/) {}
 };

@@ -23,11 +23,15 @@ namespace dbm::train {
 // (ALGORITHM.md §2.1): plain RBM (1,1); bottom (2,1); middle (2,2); top (1,2).
 std::pair<float, float> doubling_factors(int layer, int n_layers);
 
-// Trains RBM `layer` (1-based) of `config.dimensions` on `data` (N x N_{layer-1},
-// values in [0,1]). Appends one EpochMetrics per epoch to `history`.
-// Throws DivergenceError if the parameters stop being finite.
-model::Rbm pretrain_rbm(const RowMajorMatrix& data, int layer, const TrainConfig& config,
-                        TrainingObserver& observer, std::vector<io::EpochMetrics>& history);
+// Trains RBM state.layer (1-based) of `config.dimensions` on `data`
+// (N x N_{layer-1}, values in [0,1]), starting or continuing from `state`
+// (state.rbm, its momentum, chains, RNG counters and position). On completion the
+// RBM joins state.stack and state.layer advances. Appends one EpochMetrics per epoch
+// to state.metrics and reports a checkpoint after each epoch.
+// Throws DivergenceError if the parameters stop being finite, Interrupted when the
+// observer asks to stop (after reporting a checkpoint).
+void pretrain_rbm(const RowMajorMatrix& data, const TrainConfig& config, TrainingState& state,
+                  TrainingObserver& observer);
 
 // The training data of the next RBM (ALGORITHM.md §2.3, §2.4 k3): each row v is run
 // through `k3` Gibbs steps of `rbm` (v <- Bern(p(v|Bern(p(h|v))))), then mapped to
