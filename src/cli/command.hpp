@@ -27,5 +27,9 @@ struct GlobalOptions {
 
 std::unique_ptr<Command> make_train_command(const GlobalOptions& global);
 std::unique_ptr<Command> make_inspect_command();
+std::unique_ptr<Command> make_sample_command();
+std::unique_ptr<Command> make_filters_command();
+std::unique_ptr<Command> make_export_command();
+std::unique_ptr<Command> make_evaluate_command();
 
 }  // namespace dbm::cli

@@ -4,6 +4,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
+#include <cstdlib>
 #include <iostream>
 #include <new>
 #include <vector>
@@ -12,7 +15,23 @@
 #include "dbm/core/error.hpp"
 #include "dbm/report/logging.hpp"
 
+namespace {
+
+// OpenMP threads that spin at barriers (libgomp's default) collapse when another
+// process holds a core: measured 3-4x slower epochs on this shared 2-core machine
+// while a parallel build ran. libgomp reads
+// OMP_WAIT_POLICY once, when the library loads, so the only way to default it to
+// 'passive' is to set it and re-execute. A value the user set is kept.
+void default_to_passive_openmp_waits(char** argv) {
+  if (std::getenv("OMP_WAIT_POLICY") != nullptr) return;
+  setenv("OMP_WAIT_POLICY", "passive", 1);
+  execv("/proc/self/exe", argv);  // returns only on failure: carry on as we are
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  default_to_passive_openmp_waits(argv);
   using namespace dbm::cli;
   CLI::App app{"train_dbm: train Deep Boltzmann Machines on image data", "train_dbm"};
   app.set_version_flag("--version", std::string("train_dbm ") + DBM_VERSION);
@@ -27,6 +46,10 @@ int main(int argc, char** argv) {
   std::vector<std::unique_ptr<Command>> commands;
   commands.push_back(make_train_command(global));
   commands.push_back(make_inspect_command());
+  commands.push_back(make_sample_command());
+  commands.push_back(make_filters_command());
+  commands.push_back(make_export_command());
+  commands.push_back(make_evaluate_command());
   std::vector<CLI::App*> apps;
   for (auto& command : commands) apps.push_back(command->add_to(app));
 

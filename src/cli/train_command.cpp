@@ -1,8 +1,13 @@
 // The bare command: train a DBM (SPEC §2, §4) and write its run folder.
 
+#include <signal.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <csignal>
+#include <filesystem>
 #include <cstdio>
 #include <ctime>
 #include <iostream>
@@ -11,8 +16,11 @@
 #include <sstream>
 
 #include "cli/command.hpp"
+#include "cli/evaluation_report.hpp"
 #include "cli/format.hpp"
+#include "cli/sample_grid.hpp"
 #include "dbm/core/error.hpp"
+#include "dbm/io/checkpoint.hpp"
 #include "dbm/core/linalg.hpp"
 #include "dbm/core/random.hpp"
 #include "dbm/data/dataset.hpp"
@@ -31,6 +39,8 @@ struct TrainOptions {
   TrainConfig config;
   std::string dimensions_text;
   std::optional<std::uint64_t> seed;
+  std::string resume;     // --resume RUN_DIR
+  bool evaluate = false;  // --evaluate: log the test-split evaluation after training
 };
 
 std::string utc_now_iso8601() {
@@ -93,6 +103,11 @@ void add_train_options(CLI::App& app, TrainOptions& o) {
   app.add_option("--finetune-weight-decay", c.finetune_weight_decay,
                  "L2 weight decay during joint training")
       ->capture_default_str();
+  app.add_option("--resume", o.resume,
+                 "continue an interrupted run from its checkpoint (uses the run's saved "
+                 "configuration; only --threads and --log-level apply)");
+  app.add_flag("--evaluate", o.evaluate,
+               "after training, log log Z (AIS) and the test log-likelihood (see evaluate)");
 }
 
 data::DataOptions data_options(const TrainConfig& c) {
@@ -118,14 +133,71 @@ void log_config(const TrainConfig& c) {
   spdlog::info("seed {}", c.seed);
 }
 
+// SIGINT/SIGTERM: the first asks training to stop after the current mini-batch
+// (with a checkpoint); a second one exits at once. Checkpoints are written
+// atomically, so exiting mid-write never corrupts the previous one.
+std::atomic<int> g_stop_signal{0};
+
+extern "C" void on_stop_signal(int signal) {
+  if (g_stop_signal.exchange(signal) != 0) _exit(128 + signal);
+}
+
+void install_stop_handlers() {
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
+// The CLI's observer: progress on stderr, a checkpoint file after every epoch, and
+// the stop flag set by the signal handlers.
+class CliObserver : public report::ProgressReporter {
+ public:
+  CliObserver(const TrainConfig& config, const io::DataInfo& data, std::filesystem::path file)
+      : report::ProgressReporter(stderr), file_(std::move(file)) {
+    checkpoint_.config = config;
+    checkpoint_.data = data;
+  }
+  bool stop_requested() override { return g_stop_signal.load() != 0; }
+  void on_checkpoint(const train::TrainingState& state) override {
+    checkpoint_.state = state;
+    io::save_checkpoint(file_, checkpoint_);
+  }
+
+ private:
+  std::filesystem::path file_;
+  io::Checkpoint checkpoint_;
+};
+
+io::DataInfo data_info(const data::Dataset& data) {
+  io::DataInfo info;
+  info.name = data.name;
+  info.source = data.source;
+  info.n_examples = data.size();
+  info.image_width = data.width;
+  info.image_height = data.height;
+  return info;
+}
+
 int run_train(TrainOptions& o) {
   TrainConfig& config = o.config;
-  if (o.dimensions_text.empty()) {
-    throw UsageError("--dimensions is required, e.g. -d 784,500,1000");
+  std::optional<io::Checkpoint> resumed;
+  if (!o.resume.empty()) {
+    // A resumed run continues with its own saved configuration; only --threads and
+    // --log-level of this command line apply.
+    resumed = io::load_checkpoint(o.resume);
+    const int threads = config.threads;
+    config = resumed->config;
+    config.threads = threads;
+  } else {
+    if (o.dimensions_text.empty()) {
+      throw UsageError("--dimensions is required, e.g. -d 784,500,1000");
+    }
+    config.dimensions = train::parse_dimensions(o.dimensions_text);
+    config.validate();
+    config.seed = o.seed ? *o.seed : random_seed_from_os();
   }
-  config.dimensions = train::parse_dimensions(o.dimensions_text);
-  config.validate();
-  config.seed = o.seed ? *o.seed : random_seed_from_os();
 
   const auto options = data_options(config);
   const auto pixels = data::expected_dimension(options);
@@ -141,17 +213,41 @@ int run_train(TrainOptions& o) {
   for (const auto& warning : data.warnings) spdlog::warn("{}", warning);
   spdlog::info("data: {} training examples of {}x{} pixels from {}", data.size(), data.width,
                data.height, data.source);
+  if (resumed && resumed->data.n_examples != data.size()) {
+    throw DataError("cannot resume: the run trained on " +
+                    std::to_string(resumed->data.n_examples) + " examples of " +
+                    resumed->data.source + " but " + std::to_string(data.size()) +
+                    " were loaded from " + data.source);
+  }
 
-  const auto run_dir = io::create_run_folder(
-      config.models_dir, io::run_folder_name(start, config.dimensions, config.data));
+  const std::filesystem::path run_dir =
+      resumed ? std::filesystem::path(o.resume)
+              : io::create_run_folder(config.models_dir,
+                                      io::run_folder_name(start, config.dimensions, config.data));
   report::add_log_file(run_dir / "train.log");
-  spdlog::info("train_dbm {}: run folder {}", DBM_VERSION, run_dir.string());
+  spdlog::info("train_dbm {}: {} run folder {}", DBM_VERSION, resumed ? "resuming" : "new",
+               run_dir.string());
   log_config(config);
 
-  report::ProgressReporter reporter(stderr);
+  install_stop_handlers();
+  CliObserver observer(config, data_info(data), run_dir / io::kCheckpointFileName);
+  double seconds_before = 0.0;
+  if (resumed) {
+    for (const auto& m : resumed->state.metrics) seconds_before += m.seconds;
+  }
   const auto train_start = std::chrono::steady_clock::now();
-  auto result = train::train_model(config, data.images, reporter);
+  train::TrainingResult result;
+  try {
+    result = train::train_model(config, data.images, observer, resumed ? &resumed->state : nullptr);
+  } catch (const Interrupted& e) {
+    const int signal = g_stop_signal.load();
+    spdlog::warn("{} by {}; checkpoint written to {}; continue with: train_dbm --resume {}",
+                 e.what(), signal == SIGTERM ? "SIGTERM" : "SIGINT",
+                 (run_dir / io::kCheckpointFileName).string(), run_dir.string());
+    return 128 + signal;
+  }
   const double seconds =
+      seconds_before +
       std::chrono::duration<double>(std::chrono::steady_clock::now() - train_start).count();
 
   io::ModelFile model;
@@ -159,18 +255,19 @@ int run_train(TrainOptions& o) {
   model.dbm = std::move(result.dbm);
   model.particles = std::move(result.particles);
   model.metrics = std::move(result.metrics);
-  model.data.name = data.name;
-  model.data.source = data.source;
-  model.data.n_examples = data.size();
-  model.data.image_width = data.width;
-  model.data.image_height = data.height;
+  model.data = data_info(data);
   model.engine_version = DBM_VERSION;
   model.created_utc = utc_now_iso8601();
   model.training_seconds = seconds;
   io::save_model(run_dir / "dbm.cereal", model);
   io::write_file_atomically(run_dir / "dbm.json", io::metadata_json(model));
+  // The finished model supersedes the checkpoint.
+  std::error_code ignored;
+  std::filesystem::remove(run_dir / io::kCheckpointFileName, ignored);
   spdlog::info("trained in {:.1f} s; model written to {}", seconds,
                (run_dir / "dbm.cereal").string());
+  write_run_samples(model.dbm, {data.width, data.height}, config.seed, run_dir);
+  if (o.evaluate) log_evaluation(model, (run_dir / "dbm.cereal").string(), data.images);
   std::cout << run_dir.string() << std::endl;
   return 0;
 }

@@ -110,6 +110,9 @@ class CheckedInputArchive
       throw Corrupt("the file ends at byte " + std::to_string(file_offset_ + bytes_.size()) +
                     " where " + std::to_string(n_bytes) + " more bytes were expected");
     }
+    // An empty vector's data() may be null, and memcpy from or to null is undefined
+    // even for 0 bytes (found by fuzz/model_fuzz: a stored layer-size count of 0).
+    if (n_bytes == 0) return;
     auto* target = static_cast<unsigned char*>(out);
     std::memcpy(target, bytes_.data() + position_, static_cast<std::size_t>(n_bytes));
     position_ += static_cast<std::size_t>(n_bytes);
