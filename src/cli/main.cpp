@@ -36,6 +36,8 @@ int main(int argc, char** argv) {
   CLI::App app{"train_dbm: train Deep Boltzmann Machines on image data", "train_dbm"};
   app.set_version_flag("--version", std::string("train_dbm ") + DBM_VERSION);
   app.set_config("--config", "", "read options from a TOML/INI file");
+  // A misspelt key in a config file must not be silently ignored.
+  app.allow_config_extras(CLI::config_extras_mode::error);
   app.require_subcommand(0, 1);
 
   GlobalOptions global;

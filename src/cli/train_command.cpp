@@ -224,12 +224,13 @@ int run_train(TrainOptions& o) {
       resumed ? std::filesystem::path(o.resume)
               : io::create_run_folder(config.models_dir,
                                       io::run_folder_name(start, config.dimensions, config.data));
+  // From here on, Ctrl-C stops cleanly with a checkpoint (at the first mini-batch).
+  install_stop_handlers();
   report::add_log_file(run_dir / "train.log");
   spdlog::info("train_dbm {}: {} run folder {}", DBM_VERSION, resumed ? "resuming" : "new",
                run_dir.string());
   log_config(config);
 
-  install_stop_handlers();
   CliObserver observer(config, data_info(data), run_dir / io::kCheckpointFileName);
   double seconds_before = 0.0;
   if (resumed) {

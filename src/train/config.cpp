@@ -11,6 +11,11 @@ namespace {
 
 // Keeps matrices well inside memory and int32 index ranges.
 constexpr int kMaxLayerSize = 1 << 20;
+// More threads than this only oversubscribes; far more makes the OpenMP runtime
+// fail to start them.
+constexpr int kMaxThreads = 1024;
+// 2^29 float32 weights = 2 GiB per copy (weights, momentum, checkpoint).
+constexpr double kMaxWeights = static_cast<double>(1 << 29);
 
 std::string quote(const std::string& s) { return "'" + s + "'"; }
 
@@ -90,8 +95,21 @@ void TrainConfig::validate() const {
   require(std::isfinite(mean_field_tolerance) && mean_field_tolerance >= 0.0f,
           "--mean-field-tolerance: must be a finite number of 0 or more");
   require(limit >= 0, "--limit: must be 0 (all) or more, got " + std::to_string(limit));
-  require(threads >= 0, "--threads: must be 0 (all cores) or more, got " +
-                            std::to_string(threads));
+  require(threads >= 0 && threads <= kMaxThreads,
+          "--threads: must be between 0 (all cores) and " + std::to_string(kMaxThreads) +
+              ", got " + std::to_string(threads));
+  // Weights, their momentum and the checkpoint copy: refuse models that cannot fit
+  // before any data is read rather than failing hours later at a deeper layer.
+  double n_weights = 0.0;
+  for (size_t l = 1; l < dimensions.size(); ++l) {
+    n_weights += static_cast<double>(dimensions[l - 1]) * static_cast<double>(dimensions[l]);
+  }
+  require(n_weights <= kMaxWeights,
+          "--dimensions: " + std::to_string(static_cast<long long>(n_weights)) +
+              " weights are more than this tool supports (" +
+              std::to_string(static_cast<long long>(kMaxWeights)) + ", about " +
+              std::to_string(static_cast<long long>(kMaxWeights * 4 / 1e9)) +
+              " GB each for the weights and their momentum); use smaller layers");
   require(image_size >= 1 && image_size <= 1024,
           "--image-size: must be between 1 and 1024, got " + std::to_string(image_size));
   require_fraction(initial_momentum, "--initial-momentum");

@@ -117,7 +117,19 @@ INSTANTIATE_TEST_SUITE_P(
         BadUsage{{"-d", "784,500", "--data", "cifar"}, "--data"},
         BadUsage{{"-d", "784,500", "--log-level", "loud"}, "--log-level"},
         BadUsage{{"-d", "784,500", "--no-such-flag"}, "--no-such-flag"},
+        BadUsage{{"-d", "784,500", "--threads", "100000"}, "--threads"},
+        BadUsage{{"-d", "784,1048576,1048576"}, "weights are more than this tool supports"},
         BadUsage{{"--epochs", "3"}, "--dimensions is required"}));
+
+TEST(Cli, UnknownKeyInAConfigFileIsAUsageError) {
+  testing::TempDir dir;
+  testing::write_bytes(dir / "run.toml", "dimensions = \"784,10\"\nbatch_size = 10\n");
+  const auto result = run_train_dbm({"--config", (dir / "run.toml").string(), "--models-dir",
+                                     (dir / "m").string()});
+  EXPECT_EQ(result.exit_code, 2) << result.err;
+  EXPECT_NE(result.err.find("batch_size"), std::string::npos) << result.err;
+  EXPECT_FALSE(fs::exists(dir / "m"));
+}
 
 TEST(Cli, MissingDataSetExitsOneNamesTheFolderAndCreatesNoRun) {
   testing::TempDir dir;
