@@ -37,8 +37,7 @@ fs::path scratch_folder() {
 class ScratchFile {
  public:
   ScratchFile(const char* tag, const std::uint8_t* data, std::size_t size)
-      : path_(scratch_folder() /
-              ("dbm-fuzz-" + std::to_string(::getpid()) + "-" + tag)) {
+      : path_(scratch_folder() / ("dbm-fuzz-" + std::to_string(::getpid()) + "-" + tag)) {
     std::ofstream out(path_, std::ios::binary | std::ios::trunc);
     out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
     out.close();
@@ -69,9 +68,9 @@ void expect_only_dbm_errors(Read&& read) {
 void check_images(const data::IdxImages& images, Index limit) {
   require(images.count > 0 && images.rows > 0 && images.cols > 0, "IDX shape not positive");
   require(limit == 0 || images.count <= limit, "IDX limit not honoured");
-  require(images.pixels.size() ==
-              static_cast<std::size_t>(images.count * images.rows * images.cols),
-          "IDX pixel count disagrees with count x rows x cols");
+  require(
+      images.pixels.size() == static_cast<std::size_t>(images.count * images.rows * images.cols),
+      "IDX pixel count disagrees with count x rows x cols");
 }
 
 }  // namespace

@@ -28,9 +28,9 @@ TEST(CliLimits, IdxHeaderClaimingABillionImagesExitsOneNamingTheFile) {
   const fs::path images = dir / "data/mnist/train-images-idx3-ubyte";
   testing::write_bytes(images,
                        testing::idx_header(testing::kIdxImagesMagic, {1000000000, 28, 28}) + "abc");
-  const auto run = testing::run_train_dbm({"-d", "784,10", "--data", "mnist", "--data-dir",
-                                           (dir / "data").string(), "--models-dir",
-                                           (dir / "models").string()});
+  const auto run =
+      testing::run_train_dbm({"-d", "784,10", "--data", "mnist", "--data-dir",
+                              (dir / "data").string(), "--models-dir", (dir / "models").string()});
   EXPECT_EQ(run.exit_code, 1) << run.err;
   EXPECT_NE(run.err.find(images.string()), std::string::npos) << run.err;
   EXPECT_NE(run.err.find("absurd size 1000000000x28x28"), std::string::npos) << run.err;
@@ -42,9 +42,9 @@ TEST(CliLimits, PgmOfAMillionByAMillionExitsOneNamingTheFile) {
   testing::TempDir dir;
   const fs::path face = dir / "faces/s1/1.pgm";
   testing::write_bytes(face, "P5\n1000000 1000000\n255\n" + std::string(16, '\x40'));
-  const auto run = testing::run_train_dbm({"-d", "784,10", "--data", "faces", "--faces-dir",
-                                           (dir / "faces").string(), "--models-dir",
-                                           (dir / "models").string()});
+  const auto run =
+      testing::run_train_dbm({"-d", "784,10", "--data", "faces", "--faces-dir",
+                              (dir / "faces").string(), "--models-dir", (dir / "models").string()});
   EXPECT_EQ(run.exit_code, 1) << run.err;
   EXPECT_NE(run.err.find(face.string()), std::string::npos) << run.err;
   EXPECT_NE(run.err.find("1000000x1000000 pixels"), std::string::npos) << run.err;
