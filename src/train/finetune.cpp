@@ -8,6 +8,7 @@
 #include "dbm/core/linalg.hpp"
 #include "dbm/model/sampling.hpp"
 #include "dbm/train/batches.hpp"
+#include "epoch.hpp"
 #include "dbm/train/optimizer.hpp"
 #include "dbm/train/pretrain.hpp"
 #include "dbm/train/streams.hpp"
@@ -15,11 +16,8 @@
 namespace dbm::train {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
+using detail::Clock;
+using detail::seconds_since;
 
 std::string dims_text(const std::vector<int>& dims) {
   std::string text;
@@ -186,19 +184,10 @@ void finetune(const RowMajorMatrix& data, const TrainConfig& config, TrainingSta
     io::EpochMetrics metrics;
     metrics.phase = "finetune";
     metrics.epoch = epoch + 1;
-    metrics.reconstruction_error = at.squared_error / static_cast<double>(n_examples);
     metrics.learning_rate = lr;
     metrics.mean_field_iterations = at.mean_field_steps / static_cast<double>(at.batches_done);
-    metrics.seconds = seconds_before + seconds_since(epoch_start);
-    metrics.examples_per_second = static_cast<double>(n_examples) / metrics.seconds;
-    state.metrics.push_back(metrics);
-    observer.on_epoch_end(metrics);
-
-    ++at.epochs_done;
-    at.batches_done = 0;
-    at.squared_error = 0.0;
-    at.mean_field_steps = 0.0;
-    at.epoch_seconds = 0.0;
+    detail::close_epoch(state, observer, metrics, n_examples,
+                        seconds_before + seconds_since(epoch_start));
     observer.on_checkpoint(state);
     if (observer.stop_requested() && at.epochs_done < n_epochs) {
       throw Interrupted("stopped after joint training epoch " + std::to_string(epoch + 1));

@@ -9,17 +9,15 @@
 #include "dbm/core/linalg.hpp"
 #include "dbm/model/sampling.hpp"
 #include "dbm/train/batches.hpp"
+#include "epoch.hpp"
 #include "dbm/train/optimizer.hpp"
 #include "dbm/train/streams.hpp"
 
 namespace dbm::train {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
+using detail::Clock;
+using detail::seconds_since;
 
 // Every buffer of one RBM's training loop, allocated once.
 struct RbmBuffers {
@@ -224,17 +222,9 @@ void pretrain_rbm(const RowMajorMatrix& data, const TrainConfig& config, Trainin
     metrics.phase = "pretrain";
     metrics.layer = layer;
     metrics.epoch = epoch + 1;
-    metrics.reconstruction_error = at.squared_error / static_cast<double>(n_examples);
     metrics.learning_rate = lr;
-    metrics.seconds = seconds_before + seconds_since(epoch_start);
-    metrics.examples_per_second = static_cast<double>(n_examples) / metrics.seconds;
-    state.metrics.push_back(metrics);
-    observer.on_epoch_end(metrics);
-
-    ++at.epochs_done;
-    at.batches_done = 0;
-    at.squared_error = 0.0;
-    at.epoch_seconds = 0.0;
+    detail::close_epoch(state, observer, metrics, n_examples,
+                        seconds_before + seconds_since(epoch_start));
     if (at.epochs_done == config.epochs) {
       // The RBM is finished: it joins the stack and the next phase begins.
       state.stack.push_back(rbm);
