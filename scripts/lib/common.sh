@@ -44,5 +44,5 @@ dbm_build() {
   dbm_require_packages "${DBM_PACKAGES[@]}"
   dbm_log "configuring and building (Release) in $DBM_BUILD_DIR"
   cmake -S "$DBM_ROOT" -B "$DBM_BUILD_DIR" -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
-  cmake --build "$DBM_BUILD_DIR" -j "$(nproc)" >&2
+  cmake --build "$DBM_BUILD_DIR" -j "$(nproc)" ${DBM_BUILD_TARGETS:+--target $DBM_BUILD_TARGETS} >&2
 }

@@ -60,7 +60,7 @@ void add_train_options(CLI::App& app, TrainOptions& o) {
       ->capture_default_str();
   app.add_option("--learning-rate", c.learning_rate, "learning rate of the stacked RBMs")
       ->capture_default_str();
-  app.add_option("--k1", c.k1, "Gibbs steps of CD-k1 (the first ceil(epochs/2) passes)")
+  app.add_option("--k1", c.k1, "Gibbs steps of CD-k1 (the first --cd-epochs passes)")
       ->capture_default_str();
   app.add_option("--k2", c.k2, "Gibbs steps per update of the persistent chains (PCD-k2, DBM)")
       ->capture_default_str();
@@ -82,6 +82,11 @@ void add_train_options(CLI::App& app, TrainOptions& o) {
   app.add_option("--finetune-learning-rate", c.finetune_learning_rate,
                  "initial learning rate of joint training (decays per 100 examples)")
       ->capture_default_str();
+  app.add_option("--cd-epochs", c.cd_epochs,
+                 "passes of each RBM with CD-k1 before PCD-k2 (default: ceil(epochs/2); "
+                 "= --epochs: CD only)");
+  app.add_flag("--binarize-data", c.binarize_data,
+               "train on a fresh Bernoulli sample of every mini-batch instead of grey values");
   app.add_option("--particles", c.particles, "persistent fantasy particles for joint training")
       ->capture_default_str();
   app.add_option("--mean-field-steps", c.mean_field_steps,
@@ -122,11 +127,12 @@ data::DataOptions data_options(const TrainConfig& c) {
 
 void log_config(const TrainConfig& c) {
   spdlog::info(
-      "config: dimensions {} data {} learning-rate {} k1 {} k2 {} k3 {} epochs {} batch-size {} "
-      "finetune-epochs {} finetune-learning-rate {} particles {} mean-field-steps {} "
+      "config: dimensions {} data {} learning-rate {} k1 {} k2 {} k3 {} epochs {} cd-epochs {} "
+      "batch-size {} binarize-data {} finetune-epochs {} finetune-learning-rate {} particles {} mean-field-steps {} "
       "momentum {}->{} after {} epochs weight-decay {} finetune-weight-decay {} limit {} "
       "threads {}",
-      join(c.dimensions, ","), c.data, c.learning_rate, c.k1, c.k2, c.k3, c.epochs, c.batch_size,
+      join(c.dimensions, ","), c.data, c.learning_rate, c.k1, c.k2, c.k3, c.epochs,
+      c.effective_cd_epochs(), c.batch_size, c.binarize_data ? "on" : "off",
       c.effective_finetune_epochs(), c.finetune_learning_rate, c.particles, c.mean_field_steps,
       c.initial_momentum, c.final_momentum, c.momentum_switch_epoch, c.weight_decay,
       c.finetune_weight_decay, c.limit, thread_count());

@@ -41,6 +41,21 @@ void sample_bernoulli(const Eigen::Ref<const Matrix>& p, Eigen::Ref<Matrix> out,
   }
 }
 
+void binarize_inplace(Eigen::Ref<Matrix> x, RandomStream& rng) {
+  const Index rows = x.rows();
+  const Index cols = x.cols();
+  const std::uint64_t base = rng.counter();
+#pragma omp parallel for schedule(static) if (x.size() > kChunk)
+  for (Index j = 0; j < cols; ++j) {
+    float* column = x.col(j).data();
+    const auto offset = static_cast<std::uint64_t>(j * rows);
+    for (Index i = 0; i < rows; ++i) {
+      column[i] = rng.uniform_at(base, offset + static_cast<std::uint64_t>(i)) < column[i] ? 1.0f : 0.0f;
+    }
+  }
+  rng.advance(static_cast<std::uint64_t>(x.size()));
+}
+
 void compute_layer(std::initializer_list<InputTerm> terms, const Vector& bias, float factor,
                    Matrix& probs, Matrix* samples, RandomStream* rng) {
   const Index rows = probs.rows();

@@ -90,6 +90,9 @@ void TrainConfig::validate() const {
   require_positive_int(batch_size, "--batch-size");
   require(finetune_epochs >= -1, "--finetune-epochs: must be 0 or more, got " +
                                      std::to_string(finetune_epochs));
+  require(cd_epochs >= -1 && cd_epochs <= epochs,
+          "--cd-epochs: must be between 0 and --epochs (" + std::to_string(epochs) + "), got " +
+              std::to_string(cd_epochs));
   require_positive_int(particles, "--particles");
   require_positive_int(mean_field_steps, "--mean-field-steps");
   require(std::isfinite(mean_field_tolerance) && mean_field_tolerance >= 0.0f,

@@ -125,6 +125,7 @@ void finetune(const RowMajorMatrix& data, const TrainConfig& config, TrainingSta
       const Index rows = std::min(batch_size, n_examples - begin);
       if (data_ws.batch_size() != rows) data_ws.resize(dbm, rows);
       gather_rows(data, order, begin, rows, data_ws.layers[0]);
+      if (config.binarize_data) model::binarize_inplace(data_ws.layers[0], sample_rng);
       lr = learning_rate();
 
       at.mean_field_steps +=

@@ -82,7 +82,7 @@ void pretrain_rbm(const RowMajorMatrix& data, const TrainConfig& config, Trainin
   const Index n_hidden = config.dimensions[static_cast<size_t>(layer)];
   const Index n_examples = data.rows();
   const Index batch_size = std::min<Index>(config.batch_size, n_examples);
-  const int cd_epochs = (config.epochs + 1) / 2;
+  const int cd_epochs = config.effective_cd_epochs();
 
   model::Rbm& rbm = state.rbm;
   PhaseProgress& at = state.progress;
@@ -147,6 +147,7 @@ void pretrain_rbm(const RowMajorMatrix& data, const TrainConfig& config, Trainin
     for (Index begin = at.batches_done * batch_size; begin < n_examples; begin += batch_size) {
       const Index rows = std::min(batch_size, n_examples - begin);
       gather_rows(data, order, begin, rows, buf.v0);
+      if (config.binarize_data) model::binarize_inplace(buf.v0, sample_rng);
       buf.fit_batch(rows, n_visible, n_hidden);
 
       // Positive phase: hidden probabilities given the data; a sample starts CD.

@@ -82,6 +82,38 @@ TEST(Sampling, BernoulliRespectsZeroOneAndMean) {
   EXPECT_TRUE(((out.array() == 0.0f) || (out.array() == 1.0f)).all());
 }
 
+TEST(Sampling, BinarizeDrawsEachPixelWithItsGreyValueAsProbability) {
+  Matrix x(2000, 4);
+  x.col(0).setZero();
+  x.col(1).setOnes();
+  x.col(2).setConstant(0.25f);
+  x.col(3).setConstant(0.9f);
+  RandomStream rng(5, 2);
+  const std::uint64_t before = rng.counter();
+  model::binarize_inplace(x, rng);
+  EXPECT_EQ(rng.counter() - before, static_cast<std::uint64_t>(x.size()));
+  EXPECT_TRUE(((x.array() == 0.0f) || (x.array() == 1.0f)).all());
+  EXPECT_EQ(x.col(0).sum(), 0.0f);
+  EXPECT_EQ(x.col(1).sum(), 2000.0f);
+  // 2000 draws: the standard error of the mean is at most 0.011, so 0.04 is > 3.5 sigma.
+  EXPECT_NEAR(x.col(2).mean(), 0.25, 0.04);
+  EXPECT_NEAR(x.col(3).mean(), 0.9, 0.04);
+}
+
+TEST(Sampling, BinarizeIsThreadIndependentAndFreshOnEveryCall) {
+  const Matrix grey = Matrix::Constant(300, 200, 0.5f);  // large enough to run in parallel
+  Matrix one = grey, two = grey;
+  RandomStream rng_one(8, 3), rng_two(8, 3);
+  set_thread_count(1);
+  model::binarize_inplace(one, rng_one);
+  set_thread_count(2);
+  model::binarize_inplace(two, rng_two);
+  EXPECT_TRUE(one == two);
+  Matrix next = grey;
+  model::binarize_inplace(next, rng_two);  // the stream moved on: a new sample
+  EXPECT_FALSE(next == two);
+}
+
 TEST(Sampling, SigmoidIsSafeAtExtremes) {
   Matrix z(1, 5);
   z << -1000.0f, -1.0f, 0.0f, 1.0f, 1000.0f;

@@ -118,6 +118,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadUsage{{"-d", "784,500", "--log-level", "loud"}, "--log-level"},
         BadUsage{{"-d", "784,500", "--no-such-flag"}, "--no-such-flag"},
         BadUsage{{"-d", "784,500", "--threads", "100000"}, "--threads"},
+        BadUsage{{"-d", "784,500", "--epochs", "2", "--cd-epochs", "3"}, "--cd-epochs"},
+        BadUsage{{"-d", "784,500", "--cd-epochs", "-2"}, "--cd-epochs"},
+        BadUsage{{"-d", "784,500", "--binarize-data=maybe"}, "--binarize-data"},
         BadUsage{{"-d", "784,1048576,1048576"}, "weights are more than this tool supports"},
         BadUsage{{"--epochs", "3"}, "--dimensions is required"}));
 

@@ -61,6 +61,8 @@ ModelFile make_model(const std::vector<int>& dims, int n_particles, unsigned see
   m.config.limit = 1234;
   m.config.threads = 3;
   m.config.mean_field_tolerance = 3e-6f;
+  m.config.cd_epochs = 3;
+  m.config.binarize_data = true;
   m.metrics.push_back({"pretrain", 1, 1, 0.25, 0.0375, 0.0, 1.5, 2000.0});
   m.metrics.push_back({"finetune", 0, 1, 0.125, 0.001, 4.75, 2.5, 1000.0});
   m.data = {"bars_and_stripes", "(generated)", 4096, 4, 4};
@@ -169,6 +171,8 @@ TEST(ModelFile, RoundTripIsBitIdentical) {
   EXPECT_EQ(loaded.config.seed, 18446744073709551557ULL);
   EXPECT_EQ(loaded.config.limit, 1234);
   EXPECT_EQ(loaded.config.mean_field_tolerance, 3e-6f);
+  EXPECT_EQ(loaded.config.cd_epochs, 3);
+  EXPECT_TRUE(loaded.config.binarize_data);
   ASSERT_EQ(loaded.metrics.size(), 2u);
   EXPECT_EQ(loaded.metrics[1].phase, "finetune");
   EXPECT_EQ(loaded.metrics[1].mean_field_iterations, 4.75);
@@ -203,8 +207,29 @@ TEST(ModelFile, FileStartsWithMagicAndVersion) {
   const auto bytes = read_bytes(dir / "dbm.cereal");
   ASSERT_GE(bytes.size(), 13u);
   EXPECT_EQ(bytes.substr(0, 8), "RAIN_DBM");
-  EXPECT_EQ(bytes.substr(8, 4), std::string("\x01\x00\x00\x00", 4));
+  EXPECT_EQ(bytes.substr(8, 4), std::string("\x02\x00\x00\x00", 4));
   EXPECT_EQ(bytes[12], '\x01');  // cereal's endianness flag: little-endian
+}
+
+// A file that version 1 of the tool wrote (a 16-4 RBM trained on bars_and_stripes)
+// still loads; the fields that version 2 added take the defaults, which are what
+// version 1 did (CD for the first half of the epochs, grey-value training data).
+TEST(ModelFile, LoadsVersion1FilesWithTheDefaultsOfTheNewFields) {
+  const fs::path fixture =
+      fs::path(DBM_SOURCE_DIR) / "tests" / "io" / "fixtures" / "rbm-16-4.format-v1.cereal";
+  const auto bytes = read_bytes(fixture);
+  ASSERT_GE(bytes.size(), 12u);
+  ASSERT_EQ(bytes.substr(8, 4), std::string("\x01\x00\x00\x00", 4));
+  const auto loaded = load_model(fixture);
+  EXPECT_EQ(loaded.config.dimensions, (std::vector<int>{16, 4}));
+  EXPECT_EQ(loaded.dbm.weights.at(0).rows(), 16);
+  EXPECT_EQ(loaded.config.cd_epochs, -1);
+  EXPECT_FALSE(loaded.config.binarize_data);
+  // Saving it again writes the current version, and that file loads the same.
+  TempDir dir;
+  save_model(dir / "dbm.cereal", loaded);
+  EXPECT_EQ(read_bytes(dir / "dbm.cereal").substr(8, 4), std::string("\x02\x00\x00\x00", 4));
+  EXPECT_EQ(metadata_json(load_model(dir / "dbm.cereal")), metadata_json(loaded));
 }
 
 TEST(ModelFile, LoadsFromRunFolderOrFile) {
@@ -259,10 +284,12 @@ TEST(ModelFile, RejectsNewerFormatVersion) {
   const auto file = dir / "dbm.cereal";
   save_model(file, make_model({3, 2}, 0));
   auto bytes = read_bytes(file);
-  bytes[8] = 2;
+  const auto newer = kModelFormatVersion + 1;
+  bytes[8] = static_cast<char>(newer);
   write_bytes(file, bytes);
   const auto message = load_error(file);
-  EXPECT_NE(message.find("written by a newer train_dbm (format 2); this build reads up to 1"),
+  EXPECT_NE(message.find("written by a newer train_dbm (format " + std::to_string(newer) +
+                         "); this build reads up to " + std::to_string(kModelFormatVersion)),
             std::string::npos)
       << message;
 

@@ -42,6 +42,20 @@ TEST(TrainConfig, DefaultsMatchTheOriginalTool) {
   EXPECT_EQ(c.epochs, 1);
   EXPECT_EQ(c.batch_size, 5);
   EXPECT_EQ(c.effective_finetune_epochs(), 1);
+  EXPECT_EQ(c.effective_cd_epochs(), 1);
+  EXPECT_FALSE(c.binarize_data);
+}
+
+TEST(TrainConfig, CdEpochsDefaultToTheFirstHalfOfThePasses) {
+  TrainConfig c;
+  c.epochs = 5;
+  EXPECT_EQ(c.effective_cd_epochs(), 3);
+  c.epochs = 100;
+  EXPECT_EQ(c.effective_cd_epochs(), 50);
+  c.cd_epochs = 100;  // CD only
+  EXPECT_EQ(c.effective_cd_epochs(), 100);
+  c.cd_epochs = 0;  // PCD only
+  EXPECT_EQ(c.effective_cd_epochs(), 0);
 }
 
 TEST(TrainConfig, ValidateNamesTheBadFlag) {
@@ -65,6 +79,10 @@ TEST(TrainConfig, ValidateNamesTheBadFlag) {
   EXPECT_NE(with([](TrainConfig& c) { c.particles = 0; }).find("--particles"), std::string::npos);
   EXPECT_NE(with([](TrainConfig& c) { c.finetune_epochs = -3; }).find("--finetune-epochs"),
             std::string::npos);
+  EXPECT_NE(with([](TrainConfig& c) { c.cd_epochs = -2; }).find("--cd-epochs"), std::string::npos);
+  EXPECT_NE(with([](TrainConfig& c) { c.cd_epochs = 2; }).find("--cd-epochs"), std::string::npos);
+  EXPECT_EQ(with([](TrainConfig& c) { c.cd_epochs = 1; }), "(no error)");
+  EXPECT_EQ(with([](TrainConfig& c) { c.cd_epochs = 0; }), "(no error)");
 }
 
 }  // namespace

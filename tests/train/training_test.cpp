@@ -77,6 +77,51 @@ TEST(Pretrain, CdThenPcdRaisesTheExactLogLikelihoodOfAnRbm) {
   EXPECT_LT(history.back().reconstruction_error, history.front().reconstruction_error);
 }
 
+// Grey-value data: the expected values of toy_data's pixels (0.9 where the prototype
+// is on, 0.1 where it is off). Binarised per mini-batch, it is a stream of fresh
+// samples of exactly toy_data's distribution.
+RowMajorMatrix grey_toy_data(int n, unsigned seed) {
+  std::mt19937 gen(seed);
+  std::bernoulli_distribution which(0.5);
+  RowMajorMatrix data(n, 6);
+  for (int r = 0; r < n; ++r) {
+    const bool first = which(gen);
+    for (int i = 0; i < 6; ++i) data(r, i) = ((i < 3) == first) ? 0.9f : 0.1f;
+  }
+  return data;
+}
+
+TEST(Pretrain, CdOnlyOnBinarisedGreyDataLearnsTheBinaryDistribution) {
+  const RowMajorMatrix held_out = toy_data(300, 2);  // binary samples of the same law
+  const double baseline = independent_model_log_likelihood(held_out);
+  TrainConfig config = toy_config({6, 4});
+  config.cd_epochs = config.epochs;
+  config.binarize_data = true;
+  TrainingObserver quiet;
+  TrainingState state;
+  pretrain_rbm(grey_toy_data(300, 1), config, state, quiet);
+  const double trained =
+      testing::brute_mean_log_likelihood(testing::as_dbm(state.stack.at(0)), held_out);
+  EXPECT_GT(trained, baseline + 0.5) << "baseline " << baseline << " trained " << trained;
+}
+
+TEST(Pretrain, CdEpochsDecideWhereCdStopsAndPcdStarts) {
+  const RowMajorMatrix data = toy_data(100, 3);
+  TrainConfig config = toy_config({6, 4});
+  config.epochs = 4;
+  TrainingObserver quiet;
+  auto trained_weights = [&](int cd_epochs) {
+    config.cd_epochs = cd_epochs;
+    TrainingState state;
+    pretrain_rbm(data, config, state, quiet);
+    return state.stack.at(0).weights;
+  };
+  const Matrix half = trained_weights(-1);
+  EXPECT_TRUE(half == trained_weights(2));  // the default is ceil(4 / 2)
+  EXPECT_FALSE(half == trained_weights(4));
+  EXPECT_FALSE(half == trained_weights(0));
+}
+
 TEST(Compose, MiddleLayerInputIsTheAverageOfTheDoubledRbmInputs) {
   // ALGORITHM.md §8 P6: the composed DBM's input to layer l equals
   // 1/2 (u_l (x_{l-1} W_l + c_l)) + 1/2 (d_{l+1} (x_{l+1} W_{l+1}^T + b_{l+1})).
@@ -147,6 +192,18 @@ TEST(Determinism, SameSeedGivesSameBitsAtOneAndTwoThreads) {
   for (size_t l = 0; l < one.dbm.weights.size(); ++l) EXPECT_TRUE(one.dbm.weights[l] == two.dbm.weights[l]);
   for (size_t l = 0; l < one.dbm.biases.size(); ++l) EXPECT_TRUE(one.dbm.biases[l] == two.dbm.biases[l]);
   for (size_t l = 0; l < one.particles.size(); ++l) EXPECT_TRUE(one.particles[l] == two.particles[l]);
+  // The same with binarised data and PCD from the first epoch.
+  config.binarize_data = true;
+  config.cd_epochs = 0;
+  set_thread_count(1);
+  const auto binary_one = train_model(config, data, quiet);
+  set_thread_count(2);
+  const auto binary_two = train_model(config, data, quiet);
+  for (size_t l = 0; l < one.dbm.weights.size(); ++l)
+    EXPECT_TRUE(binary_one.dbm.weights[l] == binary_two.dbm.weights[l]);
+  EXPECT_FALSE(binary_one.dbm.weights[0] == one.dbm.weights[0]);
+  config.binarize_data = false;
+  config.cd_epochs = -1;
   // And a different seed gives a different model.
   config.seed = 100;
   const auto other = train_model(config, data, quiet);

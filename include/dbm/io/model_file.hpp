@@ -1,7 +1,7 @@
 #pragma once
 // The model file, dbm.cereal, and its JSON metadata twin, dbm.json (SPEC §5).
 //
-// Format, version 1 (all integers and floats little-endian):
+// Format, version 2 (all integers and floats little-endian):
 //
 //   offset 0   magic    8 bytes  "RAIN_DBM" (kModelMagic written as a little-endian uint64)
 //   offset 8   version  uint32   kModelFormatVersion
@@ -30,6 +30,9 @@
 //
 // Version history:
 //   1 — first release.
+//   2 — TrainConfig class version 2 adds cd_epochs and binarize_data after its
+//       version-1 fields. Version-1 files still load (those fields take the
+//       defaults, which is what version 1 did).
 //
 // Loading reads the whole file, then rejects an unknown magic, a newer version, any
 // length or matrix size that is implausible or larger than the bytes that remain
@@ -54,7 +57,7 @@
 namespace dbm::io {
 
 inline constexpr std::uint64_t kModelMagic = 0x4D42445F4E494152ULL;
-inline constexpr std::uint32_t kModelFormatVersion = 1;
+inline constexpr std::uint32_t kModelFormatVersion = 2;
 
 // File names inside a run folder.
 inline constexpr const char* kModelFileName = "dbm.cereal";

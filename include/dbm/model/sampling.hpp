@@ -18,6 +18,10 @@ void sigmoid_inplace(Eigen::Ref<Matrix> z);
 void sample_bernoulli(const Eigen::Ref<const Matrix>& p, Eigen::Ref<Matrix> out,
                       RandomStream& rng);
 
+// In place: x(i,j) <- 1 if u(i,j) < x(i,j) else 0, a fresh Bernoulli sample of
+// probabilities (grey pixels) with the uniforms sample_bernoulli would draw.
+void binarize_inplace(Eigen::Ref<Matrix> x, RandomStream& rng);
+
 // Adds the row vector `bias` to every row of z, then scales the whole
 // pre-activation by `factor` (the up/down factor of ALGORITHM.md §1 multiplies
 // the bias too), then applies sigma.

@@ -20,7 +20,7 @@ struct TrainConfig {
   std::vector<int> dimensions;  // visible size first, e.g. {784, 500, 1000}
   std::string data = "mnist";   // mnist | fashion_mnist | faces | bars_and_stripes
   float learning_rate = 0.01f;  // stacked-RBM learning rate
-  int k1 = 1;                   // Gibbs steps of CD-k1 (first ceil(epochs/2) passes)
+  int k1 = 1;                   // Gibbs steps of CD-k1 (the first cd_epochs passes)
   int k2 = 5;                   // Gibbs sweeps per update of the persistent chains
   int k3 = 5;                   // Gibbs steps before passing data to the next RBM
   int epochs = 1;               // passes over the data for each RBM
@@ -32,6 +32,13 @@ struct TrainConfig {
   std::string faces_dir;           // empty: <data_dir>/faces
   int image_size = 28;             // faces: side length after resizing
   int finetune_epochs = -1;        // -1: same as epochs
+  // Passes of each RBM trained with CD-k1 before it switches to PCD-k2; -1 means
+  // ceil(epochs/2) (SPEC §4), epochs means CD only (as Salakhutdinov's rbm.m).
+  int cd_epochs = -1;
+  // Train on a fresh Bernoulli sample of every mini-batch (v ~ Bern(x)) instead of the
+  // grey values, as rbm.m and dbm_mf.m do (ALGORITHM.md §1.4, §3 step 1). It applies
+  // to every RBM's training data and to the visible layer of joint training.
+  bool binarize_data = false;
   float finetune_learning_rate = 0.001f;
   int particles = 100;             // persistent fantasy particles (joint training)
   int mean_field_steps = 10;       // maximum mean-field iterations per positive phase
@@ -53,12 +60,14 @@ struct TrainConfig {
 
   // Effective number of joint-training epochs (resolves the -1 default).
   int effective_finetune_epochs() const { return finetune_epochs < 0 ? epochs : finetune_epochs; }
+  // Effective number of CD epochs per RBM (resolves the -1 default).
+  int effective_cd_epochs() const { return cd_epochs < 0 ? (epochs + 1) / 2 : cd_epochs; }
 
   // Throws dbm::UsageError naming the first bad field (as its command-line flag).
   void validate() const;
 
   template <class Archive>
-  void serialize(Archive& ar, std::uint32_t /*version*/) {
+  void serialize(Archive& ar, std::uint32_t version) {
     ar(cereal::make_nvp("dimensions", dimensions), cereal::make_nvp("data", data),
        cereal::make_nvp("learning_rate", learning_rate), cereal::make_nvp("k1", k1),
        cereal::make_nvp("k2", k2), cereal::make_nvp("k3", k3),
@@ -79,6 +88,12 @@ struct TrainConfig {
        cereal::make_nvp("finetune_weight_decay", finetune_weight_decay),
        cereal::make_nvp("finetune_learning_rate_floor", finetune_learning_rate_floor),
        cereal::make_nvp("finetune_learning_rate_decay", finetune_learning_rate_decay));
+    // Version 2 added the CD/PCD split and training-data binarisation; version-1
+    // files keep the defaults, which reproduce what they did.
+    if (version >= 2) {
+      ar(cereal::make_nvp("cd_epochs", cd_epochs),
+         cereal::make_nvp("binarize_data", binarize_data));
+    }
   }
 };
 
@@ -88,4 +103,4 @@ std::vector<int> parse_dimensions(const std::string& text);
 
 }  // namespace dbm::train
 
-CEREAL_CLASS_VERSION(dbm::train::TrainConfig, 1);
+CEREAL_CLASS_VERSION(dbm::train::TrainConfig, 2);

@@ -3,10 +3,12 @@
 // corrections (ALGORITHM.md §2, SPEC §4.1).
 //
 // RBM l joins layers l-1 and l. It trains for `epochs` passes: the first
-// ceil(epochs/2) with CD-k1 (chains restart at the mini-batch), the rest with
+// effective_cd_epochs() (default ceil(epochs/2)) with CD-k1 (chains restart at the
+// mini-batch), the rest with
 // PCD-k2 (batch_size persistent chains, k2 Gibbs steps per update, never reset).
 // Statistics use visible samples and hidden probabilities (§1.1); gradients are
 // mini-batch means; updates use momentum SGD with L2 decay on the weights (§1.3).
+// With binarize_data every mini-batch is replaced by a fresh Bern(x) sample.
 
 #include <utility>
 #include <vector>
