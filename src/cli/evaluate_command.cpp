@@ -91,6 +91,19 @@ EvaluationReport evaluate_model(const io::ModelFile& model, const std::string& m
     throw UsageError("--ais-runs: expected 0 (exact log Z only) or at least 2, got " +
                      std::to_string(o.ais_runs));
   }
+  // Every option is checked here, before minutes of AIS could be spent.
+  if (o.mean_field_steps < 1) {
+    throw UsageError("--mean-field-steps: must be at least 1, got " +
+                     std::to_string(o.mean_field_steps));
+  }
+  if (o.ais_sweeps < 1) {
+    throw UsageError("--ais-sweeps: must be at least 1, got " + std::to_string(o.ais_sweeps));
+  }
+  // 100 million steps is hours of AIS even on a tiny model, and the schedule is held
+  // in memory: beyond that a number is a typo.
+  if (o.ais_betas > 100'000'000) {
+    throw UsageError("--ais-betas: at most 100000000, got " + std::to_string(o.ais_betas));
+  }
   if (o.ais_runs > 0) eval::beta_schedule(o.ais_betas, options.ais.schedule);  // checks early
 
   const data::DataOptions data_options = resolve_data(model, o);
@@ -323,6 +336,11 @@ class EvaluateCommand : public Command {
   }
 
   int run() override {
+    if (options_.threads < 0 || options_.threads > train::kMaxThreads) {
+      throw UsageError("--threads: must be between 0 (all cores) and " +
+                       std::to_string(train::kMaxThreads) + ", got " +
+                       std::to_string(options_.threads));
+    }
     set_thread_count(options_.threads);
     const io::ModelFile model = io::load_model(options_.model);
     const std::string path = io::resolve_model_file(options_.model).string();

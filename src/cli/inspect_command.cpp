@@ -33,7 +33,9 @@ int run_inspect(const InspectOptions& o) {
       << model.data.source << "\n"
       << "seed         " << c.seed << "\n"
       << "pretraining  epochs " << c.epochs << ", batch " << c.batch_size << ", learning rate "
-      << c.learning_rate << ", CD-" << c.k1 << " then PCD-" << c.k2 << ", k3 " << c.k3
+      << c.learning_rate << ", CD-" << c.k1 << " for " << c.effective_cd_epochs()
+      << " then PCD-" << c.k2 << " for " << (c.epochs - c.effective_cd_epochs()) << ", k3 "
+      << c.k3 << ", data " << (c.binarize_data ? "binarised per mini-batch" : "grey values")
       << ", weight decay " << c.weight_decay << ", momentum " << c.initial_momentum << "->"
       << c.final_momentum << " after " << c.momentum_switch_epoch << " epochs\n"
       << "joint        epochs " << c.effective_finetune_epochs() << ", learning rate "

@@ -52,6 +52,14 @@ std::string utc_now_iso8601() {
   return text;
 }
 
+// -1 is TrainConfig's internal "not given" for the epoch counts that default to
+// another flag; on the command line only a count of 0 or more is meaningful.
+const CLI::Validator kEpochCount(
+    [](std::string& text) {
+      return (!text.empty() && text[0] == '-') ? "must be 0 or more, got " + text : std::string();
+    },
+    "COUNT");
+
 void add_train_options(CLI::App& app, TrainOptions& o) {
   TrainConfig& c = o.config;
   app.add_option("-d,--dimensions", o.dimensions_text,
@@ -78,13 +86,15 @@ void add_train_options(CLI::App& app, TrainOptions& o) {
   app.add_option("--image-size", c.image_size, "faces: side length images are resized to")
       ->capture_default_str();
   app.add_option("--finetune-epochs", c.finetune_epochs,
-                 "passes of joint DBM training (0: stacked RBMs only; default: --epochs)");
+                 "passes of joint DBM training (0: stacked RBMs only; default: --epochs)")
+      ->check(kEpochCount);
   app.add_option("--finetune-learning-rate", c.finetune_learning_rate,
                  "initial learning rate of joint training (decays per 100 examples)")
       ->capture_default_str();
   app.add_option("--cd-epochs", c.cd_epochs,
                  "passes of each RBM with CD-k1 before PCD-k2 (default: ceil(epochs/2); "
-                 "= --epochs: CD only)");
+                 "= --epochs: CD only)")
+      ->check(kEpochCount);
   app.add_flag("--binarize-data", c.binarize_data,
                "train on a fresh Bernoulli sample of every mini-batch instead of grey values");
   app.add_option("--particles", c.particles, "persistent fantasy particles for joint training")

@@ -553,7 +553,7 @@ std::string metadata_json(const ModelFile& model) {
     ar.finishNode();
     ar.setNextName("config");
     ar.startNode();
-    config.serialize(ar, 0);
+    config.serialize(ar, cereal::detail::Version<train::TrainConfig>::version);
     ar.finishNode();
     ar.setNextName("metrics");
     ar.startNode();

@@ -11,9 +11,6 @@ namespace {
 
 // Keeps matrices well inside memory and int32 index ranges.
 constexpr int kMaxLayerSize = 1 << 20;
-// More threads than this only oversubscribes; far more makes the OpenMP runtime
-// fail to start them.
-constexpr int kMaxThreads = 1024;
 // 2^29 float32 weights = 2 GiB per copy (weights, momentum, checkpoint).
 constexpr double kMaxWeights = static_cast<double>(1 << 29);
 

@@ -120,6 +120,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadUsage{{"-d", "784,500", "--threads", "100000"}, "--threads"},
         BadUsage{{"-d", "784,500", "--epochs", "2", "--cd-epochs", "3"}, "--cd-epochs"},
         BadUsage{{"-d", "784,500", "--cd-epochs", "-2"}, "--cd-epochs"},
+        BadUsage{{"-d", "784,500", "--cd-epochs", "-1"}, "must be 0 or more, got -1"},
+        BadUsage{{"-d", "784,500", "--finetune-epochs", "-1"}, "must be 0 or more, got -1"},
         BadUsage{{"-d", "784,500", "--binarize-data=maybe"}, "--binarize-data"},
         BadUsage{{"-d", "784,1048576,1048576"}, "weights are more than this tool supports"},
         BadUsage{{"--epochs", "3"}, "--dimensions is required"}));

@@ -146,7 +146,11 @@ TEST(Evaluate, BadSettingsAreUsageErrors) {
                            std::vector<std::string>{"--ais-betas", "2"},
                            std::vector<std::string>{"--split", "validation"},
                            std::vector<std::string>{"--binarize", "round"},
-                           std::vector<std::string>{"--ais-schedule", "linear"}}) {
+                           std::vector<std::string>{"--ais-schedule", "linear"},
+                           std::vector<std::string>{"--mean-field-steps", "0"},
+                           std::vector<std::string>{"--ais-sweeps", "0"},
+                           std::vector<std::string>{"--ais-betas", "100000000000"},
+                           std::vector<std::string>{"--threads", "-1"}}) {
     std::vector<std::string> full = {"evaluate", "--model", run_dir.string()};
     full.insert(full.end(), args.begin(), args.end());
     const auto result = run_train_dbm(full);

@@ -622,6 +622,12 @@ TEST(ModelFile, MetadataJsonHasNamedFieldsAndNoWeights) {
   EXPECT_EQ(n_particles, 7);
 }
 
+TEST(ModelFile, MetadataJsonShowsTheFormat2TrainingFields) {
+  const auto json = metadata_json(make_model({3, 2}, 0));
+  EXPECT_NE(json.find("\"cd_epochs\": 3"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"binarize_data\": true"), std::string::npos) << json;
+}
+
 TEST(ModelFile, MetadataJsonWithoutParticlesOrWeights) {
   ModelFile model;  // before training: no parameters yet
   model.config.dimensions = {784, 500};

@@ -15,6 +15,10 @@
 
 namespace dbm::train {
 
+// More threads than this only oversubscribes; far more makes the OpenMP runtime
+// fail to start them.
+inline constexpr int kMaxThreads = 1024;
+
 struct TrainConfig {
   // --- the original tool's flags -------------------------------------------------
   std::vector<int> dimensions;  // visible size first, e.g. {784, 500, 1000}
