@@ -108,18 +108,27 @@ EvaluationReport evaluate_model(const io::ModelFile& model, const std::string& m
 
   const data::DataOptions data_options = resolve_data(model, o);
   report.data_name = data_options.name;
-  report.split = data_options.split;
-  const Index pixels = data::expected_dimension(data_options);
+  const bool has_splits = data_options.name != "faces" && data_options.name != "bars_and_stripes";
+  report.split = has_splits ? data_options.split : "all";
+  // A model from other data can imply a bars_and_stripes side length that the
+  // generator refuses; that is the same mismatch as a wrong pixel count.
+  Index pixels = -1;
+  try {
+    pixels = data::expected_dimension(data_options);
+  } catch (const UsageError&) {
+    if (model.data.name == data_options.name) throw;
+  }
   if (pixels != model.dbm.layer_size(0)) {
+    const std::string has = pixels < 0 ? "no image size of its own that fits"
+                                       : std::to_string(pixels) + " pixels per example";
     throw DataError(model_path + " has " + std::to_string(model.dbm.layer_size(0)) +
-                    " visible units but --data " + data_options.name + " has " +
-                    std::to_string(pixels) + " pixels per example; evaluate it on the data it "
-                    "was trained on (" + model.data.name + ")");
+                    " visible units but --data " + data_options.name + " has " + has +
+                    "; evaluate it on the data it was trained on (" + model.data.name + ")");
   }
   const data::Dataset dataset = data::load_dataset(data_options);
   for (const auto& warning : dataset.warnings) report.warnings.push_back(warning);
   if (dataset.size() == 0) throw DataError(dataset.source + ": no examples to evaluate");
-  if (data_options.name == "faces" || data_options.name == "bars_and_stripes") {
+  if (!has_splits && data_options.split == "test") {
     report.warnings.push_back(data_options.name +
                               " has no separate test split; evaluating on the whole set");
   }
@@ -196,7 +205,8 @@ std::vector<std::string> report_lines(const EvaluationReport& report) {
   std::vector<std::string> lines;
   lines.push_back("model          " + report.model_path + " (" + join(report.dimensions, "-") +
                   " " + model_kind(r) + ")");
-  lines.push_back("data           " + report.data_name + " " + report.split + " split, " +
+  const std::string split = report.split == "all" ? ", all" : " " + report.split + " split,";
+  lines.push_back("data           " + report.data_name + split + " " +
                   std::to_string(r.n_examples) + " examples (" + report.data_note + ")");
   if (r.exact_log_z) {
     lines.push_back("log Z          " + fixed(*r.exact_log_z, 4) + " exact (enumeration, " +

@@ -224,6 +224,14 @@ int run_train(TrainOptions& o) {
   }
   set_thread_count(config.threads);
 
+  if (o.evaluate && (config.data == "mnist" || config.data == "fashion_mnist")) {
+    // --evaluate reads the test split after training: find out now, not after hours
+    // of training, that it is missing or unreadable.
+    data::DataOptions test_split = options;
+    test_split.split = "test";
+    test_split.limit = 1;
+    data::load_dataset(test_split);
+  }
   const auto start = std::chrono::system_clock::now();
   data::Dataset data = data::load_dataset(options);
   for (const auto& warning : data.warnings) spdlog::warn("{}", warning);

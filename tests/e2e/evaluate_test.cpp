@@ -74,7 +74,7 @@ TEST(Evaluate, GivesTheExactValuesOnATinyBarsAndStripesModel) {
   const auto text = run_train_dbm({"evaluate", "--model", run_dir.string(), "--ais-runs", "0"});
   ASSERT_EQ(text.exit_code, 0) << text.err;
   EXPECT_NE(text.out.find("16-4-4 DBM"), std::string::npos) << text.out;
-  EXPECT_NE(text.out.find("bars_and_stripes test split, 30 examples"), std::string::npos);
+  EXPECT_NE(text.out.find("bars_and_stripes, all 30 examples"), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("exact (enumeration"), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("nats per example (mean-field lower bound)"), std::string::npos);
   EXPECT_NE(text.out.find("wall time"), std::string::npos);
@@ -123,6 +123,23 @@ TEST(Evaluate, WrongInputSizeIsOneClearLineAndExitOne) {
   EXPECT_NE(result.err.find("784 pixels"), std::string::npos) << result.err;
   EXPECT_NE(result.err.find("dbm.cereal"), std::string::npos) << result.err;
   EXPECT_TRUE(result.out.empty());
+}
+
+TEST(Evaluate, AnMnistModelOnBarsAndStripesIsTheSameClearMismatch) {
+  testing::TempDir dir;
+  io::ModelFile model;  // an untrained 784-3 RBM that claims MNIST
+  model.dbm.weights = {Matrix::Zero(784, 3)};
+  model.dbm.biases = {Vector::Zero(784), Vector::Zero(3)};
+  model.config.dimensions = {784, 3};
+  model.config.data = "mnist";
+  model.data = {"mnist", "(test)", 10, 28, 28};
+  io::save_model(dir / "dbm.cereal", model);
+  const auto result = run_train_dbm(
+      {"evaluate", "--model", (dir / "dbm.cereal").string(), "--data", "bars_and_stripes"});
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_EQ(count_lines(result.err), 1u) << result.err;
+  EXPECT_NE(result.err.find("784 visible units"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("trained on (mnist)"), std::string::npos) << result.err;
 }
 
 TEST(Evaluate, MissingAndCorruptedModelsAreOneClearLineAndExitOne) {

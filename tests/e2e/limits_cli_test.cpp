@@ -52,5 +52,20 @@ TEST(CliLimits, PgmOfAMillionByAMillionExitsOneNamingTheFile) {
   EXPECT_FALSE(fs::exists(dir / "models"));
 }
 
+TEST(CliLimits, EvaluateWithoutATestSplitFailsBeforeTraining) {
+  testing::TempDir dir;
+  testing::write_fake_mnist(dir / "data/mnist", 10, 10);
+  const fs::path test_images = dir / "data/mnist/t10k-images-idx3-ubyte";
+  fs::remove(test_images);
+  const auto run = testing::run_train_dbm(
+      {"-d", "784,10", "--data", "mnist", "--data-dir", (dir / "data").string(), "--models-dir",
+       (dir / "models").string(), "--evaluate"});
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  EXPECT_NE(run.err.find("test"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("fetch-data"), std::string::npos) << run.err;
+  EXPECT_EQ(count_lines(run.err), 1u) << run.err;
+  EXPECT_FALSE(fs::exists(dir / "models"));
+}
+
 }  // namespace
 }  // namespace dbm
