@@ -7,29 +7,19 @@ update, momentum SGD. The same products per batch as the engine's finetune()
   python3 torch_dbm.py --data-dir data --threads 2 [--examples N]
 """
 
-import argparse
-
 import torch
 
-from mnist import load_train_images
 from timing import Stopwatch, report
+from torch_setup import parse_and_load
 
-parser = argparse.ArgumentParser()
-parser.add_argument("--data-dir", default="data")
-parser.add_argument("--threads", type=int, default=2, help="torch.set_num_threads")
-parser.add_argument("--examples", type=int, default=0, help="first N images (0: all)")
-parser.add_argument("--batch-size", type=int, default=100)
-parser.add_argument("--particles", type=int, default=100)
-parser.add_argument("--sweeps", type=int, default=5)
-parser.add_argument("--mean-field-steps", type=int, default=10)
-parser.add_argument("--setting", default="as usually called")
-args = parser.parse_args()
 
-torch.set_num_threads(args.threads)
-torch.manual_seed(0)
-data = torch.from_numpy(load_train_images(args.data_dir))
-if args.examples:
-    data = data[: args.examples]
+def dbm_flags(parser):
+    parser.add_argument("--particles", type=int, default=100)
+    parser.add_argument("--sweeps", type=int, default=5)
+    parser.add_argument("--mean-field-steps", type=int, default=10)
+
+
+args, data = parse_and_load(dbm_flags)
 n = data.shape[0]
 sizes = (784, 500, 1000)
 W = [torch.randn(sizes[l], sizes[l + 1]) * 0.01 for l in range(2)]

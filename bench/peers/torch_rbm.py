@@ -5,27 +5,13 @@ torch.bernoulli), not a tuned kernel. Same five products per batch as the engine
   python3 torch_rbm.py --data-dir data --threads 2 [--batch-size 100] [--examples N]
 """
 
-import argparse
-
 import torch
 
-from mnist import load_train_images
 from timing import Stopwatch, report
+from torch_setup import parse_and_load
 
-parser = argparse.ArgumentParser()
-parser.add_argument("--data-dir", default="data")
-parser.add_argument("--threads", type=int, default=2, help="torch.set_num_threads")
-parser.add_argument("--batch-size", type=int, default=100)
-parser.add_argument("--examples", type=int, default=0, help="first N images (0: all)")
-parser.add_argument("--hidden", type=int, default=500)
-parser.add_argument("--setting", default="as usually called")
-args = parser.parse_args()
-
-torch.set_num_threads(args.threads)
-torch.manual_seed(0)
-data = torch.from_numpy(load_train_images(args.data_dir))
-if args.examples:
-    data = data[: args.examples]
+args, data = parse_and_load(
+    lambda parser: parser.add_argument("--hidden", type=int, default=500))
 n, n_visible = data.shape
 lr = 0.05
 W = torch.randn(n_visible, args.hidden) * 0.01
