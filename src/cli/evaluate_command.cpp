@@ -346,11 +346,7 @@ class EvaluateCommand : public Command {
   }
 
   int run() override {
-    if (options_.threads < 0 || options_.threads > train::kMaxThreads) {
-      throw UsageError("--threads: must be between 0 (all cores) and " +
-                       std::to_string(train::kMaxThreads) + ", got " +
-                       std::to_string(options_.threads));
-    }
+    train::validate_thread_count(options_.threads);
     set_thread_count(options_.threads);
     const io::ModelFile model = io::load_model(options_.model);
     const std::string path = io::resolve_model_file(options_.model).string();

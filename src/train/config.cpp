@@ -20,6 +20,16 @@ void require(bool ok, const std::string& message) {
   if (!ok) throw UsageError(message);
 }
 
+}  // namespace
+
+void validate_thread_count(int threads) {
+  require(threads >= 0 && threads <= kMaxThreads,
+          "--threads: must be between 0 (all cores) and " + std::to_string(kMaxThreads) +
+              ", got " + std::to_string(threads));
+}
+
+namespace {
+
 void require_positive_int(int value, const char* flag) {
   require(value >= 1, std::string(flag) + ": must be at least 1, got " + std::to_string(value));
 }
@@ -95,9 +105,7 @@ void TrainConfig::validate() const {
   require(std::isfinite(mean_field_tolerance) && mean_field_tolerance >= 0.0f,
           "--mean-field-tolerance: must be a finite number of 0 or more");
   require(limit >= 0, "--limit: must be 0 (all) or more, got " + std::to_string(limit));
-  require(threads >= 0 && threads <= kMaxThreads,
-          "--threads: must be between 0 (all cores) and " + std::to_string(kMaxThreads) +
-              ", got " + std::to_string(threads));
+  validate_thread_count(threads);
   // Weights, their momentum and the checkpoint copy: refuse models that cannot fit
   // before any data is read rather than failing hours later at a deeper layer.
   double n_weights = 0.0;

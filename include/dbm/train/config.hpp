@@ -19,6 +19,10 @@ namespace dbm::train {
 // fail to start them.
 inline constexpr int kMaxThreads = 1024;
 
+// Throws dbm::UsageError naming --threads unless 0 (all cores) <= threads <= kMaxThreads.
+// TrainConfig::validate and every sub-command that takes --threads use it.
+void validate_thread_count(int threads);
+
 struct TrainConfig {
   // --- the original tool's flags -------------------------------------------------
   std::vector<int> dimensions;  // visible size first, e.g. {784, 500, 1000}
