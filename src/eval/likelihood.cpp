@@ -22,17 +22,12 @@ void check_width(const model::Dbm& dbm, Index columns, const char* what) {
   }
 }
 
-// out = lhs * rhs in double, split into fixed column panels over the threads
+// out = lhs * rhs in double, in the engine's column panels over the threads
 // (Eigen's own threading is off in this build).
 void multiply_double(MatrixD& out, const MatrixD& lhs, const MatrixD& rhs) {
-  const Index n = out.cols();
-  const Index n_panels = (n + kProductPanel - 1) / kProductPanel;
-#pragma omp parallel for schedule(static) if (n_panels > 1)
-  for (Index p = 0; p < n_panels; ++p) {
-    const Index begin = p * kProductPanel;
-    const Index width = std::min(kProductPanel, n - begin);
+  for_each_panel(out.cols(), [&](Index begin, Index width) {
     out.middleCols(begin, width).noalias() = lhs * rhs.middleCols(begin, width);
-  }
+  });
 }
 
 // Sum over each row of the Bernoulli entropies of mu, with 0 log 0 = 0.

@@ -1,8 +1,11 @@
 #include "dbm/model/sampling.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "dbm/core/linalg.hpp"
+#include "dbm/core/small_batch.hpp"
 
 namespace dbm::model {
 namespace {
@@ -60,13 +63,35 @@ void compute_layer(std::initializer_list<InputTerm> terms, const Vector& bias, f
                    Matrix& probs, Matrix* samples, RandomStream* rng) {
   const Index rows = probs.rows();
   const std::uint64_t base = rng ? rng->counter() : 0;
+  // A few examples take the small-batch kernels, which want the input of a product
+  // with untransposed weights transposed (each example contiguous). The copies
+  // live as long as the thread and are reallocated only when a shape changes.
+  const bool small = is_small_batch(rows);
+  // (A thread_local is per thread: the workers reach this one through the reference.)
+  thread_local std::vector<Matrix> transposed_storage;
+  std::vector<Matrix>& transposed_inputs = transposed_storage;
+  if (small) {
+    transposed_inputs.resize(std::max(transposed_inputs.size(), terms.size()));
+    size_t i = 0;
+    for (const InputTerm& t : terms) {
+      if (t.weights != nullptr && !t.transposed) transposed_inputs[i] = t.input->transpose();
+      ++i;
+    }
+  }
   for_each_panel(probs.cols(), [&](Index begin, Index width) {
     auto out = probs.middleCols(begin, width);
+    // The panel's columns are contiguous: rows * width floats from here.
+    float* const panel = probs.col(begin).data();
     bool first = true;
+    size_t i = 0;
     for (const InputTerm& t : terms) {
       if (t.weights == nullptr) {
         if (first) out = t.scale * t.input->middleCols(begin, width);
         else out += t.scale * t.input->middleCols(begin, width);
+      } else if (small && !t.transposed) {
+        small_times_weights(transposed_inputs[i], *t.weights, begin, width, t.scale, !first, panel);
+      } else if (small) {
+        small_times_weights_transposed(*t.input, *t.weights, begin, width, t.scale, !first, panel);
       } else if (!t.transposed) {
         if (first) out.noalias() = t.scale * (*t.input * t.weights->middleCols(begin, width));
         else out.noalias() += t.scale * (*t.input * t.weights->middleCols(begin, width));
@@ -76,18 +101,19 @@ void compute_layer(std::initializer_list<InputTerm> terms, const Vector& bias, f
         else out.noalias() += t.scale * (*t.input * rhs);
       }
       first = false;
+      ++i;
     }
-    for (Index j = begin; j < begin + width; ++j) {
-      auto column = probs.col(j).array();
-      column = (column + bias[j]) * factor;
-      column = 1.0f / (1.0f + (-column.max(-30.0f).min(30.0f)).exp());
-      if (samples != nullptr) {
-        float* s = samples->col(j).data();
-        const float* p = probs.col(j).data();
-        const auto offset = static_cast<std::uint64_t>(j * rows);
-        for (Index i = 0; i < rows; ++i) {
-          s[i] = rng->uniform_at(base, offset + static_cast<std::uint64_t>(i)) < p[i] ? 1.0f : 0.0f;
-        }
+    // Bias per column, then sigmoid and draws over the panel as one flat array, so
+    // that a batch of 5 rows still fills whole SIMD registers.
+    for (Index j = begin; j < begin + width; ++j) probs.col(j).array() += bias[j];
+    const Index size = rows * width;
+    auto z = Eigen::Map<Eigen::ArrayXf>(panel, size);
+    z = 1.0f / (1.0f + (-(z * factor).max(-30.0f).min(30.0f)).exp());
+    if (samples != nullptr) {
+      float* s = samples->col(begin).data();
+      const auto offset = static_cast<std::uint64_t>(begin * rows);
+      for (Index e = 0; e < size; ++e) {
+        s[e] = rng->uniform_at(base, offset + static_cast<std::uint64_t>(e)) < panel[e] ? 1.0f : 0.0f;
       }
     }
   });

@@ -1,15 +1,53 @@
 #include "dbm/train/optimizer.hpp"
 
+#include <array>
 #include <atomic>
 
 #include "dbm/core/linalg.hpp"
+#include "dbm/core/small_batch.hpp"
 
 namespace dbm::train {
+namespace {
+
+// The small-batch kernels take one or two terms (positive and negative phase),
+// each with at most kSmallBatchRows examples.
+constexpr size_t kMaxSmallTerms = 2;
+
+bool small_batch_terms(std::initializer_list<GradientTerm> terms) {
+  if (terms.size() == 0 || terms.size() > kMaxSmallTerms) return false;
+  for (const GradientTerm& t : terms) {
+    if (!is_small_batch(t.lhs->rows())) return false;
+  }
+  return true;
+}
+
+}  // namespace
 
 bool momentum_update(Matrix& theta, Matrix& delta, float momentum, float learning_rate,
                      float weight_decay, std::initializer_list<GradientTerm> terms) {
   const float decay = learning_rate * weight_decay;
   std::atomic<bool> finite{true};
+  if (small_batch_terms(terms)) {
+    // The kernels read each term's left side transposed (examples contiguous).
+    // (A thread_local is per thread: the workers reach this one through `small`.)
+    thread_local std::array<Matrix, kMaxSmallTerms> transposed;
+    std::array<SmallGradientTerm, kMaxSmallTerms> small{};
+    size_t i = 0;
+    for (const GradientTerm& t : terms) {
+      transposed[i] = t.lhs->transpose();
+      small[i] = {&transposed[i], t.rhs, t.scale};
+      ++i;
+    }
+    for_each_panel(theta.cols(), [&](Index begin, Index width) {
+      const bool ok =
+          terms.size() == 1
+              ? small_momentum_columns(theta, delta, begin, width, momentum, decay, {small[0]})
+              : small_momentum_columns(theta, delta, begin, width, momentum, decay,
+                                       {small[0], small[1]});
+      if (!ok) finite = false;
+    });
+    return finite;
+  }
   for_each_panel(theta.cols(), [&](Index begin, Index width) {
     auto d = delta.middleCols(begin, width);
     auto w = theta.middleCols(begin, width);

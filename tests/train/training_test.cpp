@@ -210,5 +210,30 @@ TEST(Determinism, SameSeedGivesSameBitsAtOneAndTwoThreads) {
   EXPECT_FALSE(one.dbm.weights[0] == other.dbm.weights[0]);
 }
 
+TEST(Determinism, SmallBatchesGiveSameBitsAtOneAndTwoThreads) {
+  // Batch 5 and 5 particles: every product and update takes the small-batch kernels.
+  std::mt19937 gen(4);
+  std::uniform_real_distribution<float> uniform(0.0f, 1.0f);
+  RowMajorMatrix data(298, 100);  // 59 x 5 + 3: the partial batch too
+  for (Index i = 0; i < data.size(); ++i) data.data()[i] = uniform(gen);
+  TrainConfig config;
+  config.dimensions = {100, 80, 70};
+  config.epochs = 2;
+  config.finetune_epochs = 1;
+  config.batch_size = 5;
+  config.particles = 5;
+  config.seed = 7;
+  TrainingObserver quiet;
+  set_thread_count(1);
+  const auto one = train_model(config, data, quiet);
+  set_thread_count(2);
+  const auto two = train_model(config, data, quiet);
+  set_thread_count(0);
+  for (size_t l = 0; l < one.dbm.weights.size(); ++l) EXPECT_TRUE(one.dbm.weights[l] == two.dbm.weights[l]);
+  for (size_t l = 0; l < one.dbm.biases.size(); ++l) EXPECT_TRUE(one.dbm.biases[l] == two.dbm.biases[l]);
+  for (size_t l = 0; l < one.particles.size(); ++l) EXPECT_TRUE(one.particles[l] == two.particles[l]);
+  EXPECT_TRUE(one.dbm.all_finite());
+}
+
 }  // namespace
 }  // namespace dbm::train

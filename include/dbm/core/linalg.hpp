@@ -3,7 +3,7 @@
 //
 // Eigen's own threaded GEMM chooses its depth blocking from the thread count, so
 // the same product gives different bits at 1 and 2 threads. Instead, the columns
-// of the result are cut into fixed-width panels (independent of the thread count)
+// of the result are cut into panels fixed by the shape (independent of the thread count)
 // and each panel is a single-threaded Eigen GEMM; OpenMP spreads the panels over
 // the threads. Every output element is then computed by the same instructions in
 // the same order at any --threads, and the speed stays within a few percent of
@@ -13,8 +13,26 @@
 
 namespace dbm {
 
-// Width of one column panel of a result.
+// Target width of one column panel of a result.
 inline constexpr Index kProductPanel = 64;
+
+// How `n_cols` columns are cut into panels: about kProductPanel wide, an even
+// number of them, all of one width (a multiple of 4, Eigen's micro-kernel width)
+// but the last. An even count of equal panels keeps two threads equally busy: 784
+// columns as 13 panels of 64 gave one thread 448 columns and the other 336 (perf
+// showed the idle thread spinning). The cut depends on the column count alone.
+struct PanelCut {
+  Index count;
+  Index width;
+};
+inline PanelCut panel_cut(Index n_cols) {
+  Index count = (n_cols + kProductPanel - 1) / kProductPanel;
+  if (count > 1 && count % 2 == 1) ++count;
+  Index width = (n_cols + count - 1) / count;
+  width = (width + 3) / 4 * 4;
+  count = (n_cols + width - 1) / width;
+  return {count, width};
+}
 
 // Calls fn(begin, width) for each panel [begin, begin + width) of `n_cols` columns,
 // spread over the threads. Panels are fixed by the column count alone, so any
@@ -23,11 +41,11 @@ inline constexpr Index kProductPanel = 64;
 // panel in cache and needs one parallel region instead of several.
 template <typename Fn>
 void for_each_panel(Index n_cols, Fn&& fn) {
-  const Index n_panels = (n_cols + kProductPanel - 1) / kProductPanel;
-#pragma omp parallel for schedule(static) if (n_panels > 1)
-  for (Index p = 0; p < n_panels; ++p) {
-    const Index begin = p * kProductPanel;
-    fn(begin, std::min(kProductPanel, n_cols - begin));
+  const PanelCut cut = panel_cut(n_cols);
+#pragma omp parallel for schedule(static) if (cut.count > 1)
+  for (Index p = 0; p < cut.count; ++p) {
+    const Index begin = p * cut.width;
+    fn(begin, std::min(cut.width, n_cols - begin));
   }
 }
 

@@ -1,0 +1,277 @@
+#include "dbm/core/small_batch.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cassert>
+
+namespace dbm {
+namespace {
+
+// Eigen's SIMD packet for float on the build's target (16 lanes with AVX-512, 8
+// with AVX, 4 with SSE), so the kernels follow -march like the rest of Eigen.
+using Packet = Eigen::internal::packet_traits<float>::type;
+constexpr Index kLanes = static_cast<Index>(sizeof(Packet) / sizeof(float));
+using Eigen::internal::padd;
+using Eigen::internal::pmadd;
+using Eigen::internal::pmul;
+using Eigen::internal::predux;
+using Eigen::internal::pset1;
+using Eigen::internal::pstoreu;
+
+inline Packet load(const float* p) { return Eigen::internal::ploadu<Packet>(p); }
+
+// At most this many examples share one pass over the weights: M x 4 accumulators
+// plus the loaded operands must fit the 32 vector registers of AVX-512.
+constexpr int kMaxGroupRows = 6;
+
+// Splits m rows into the fewest groups of at most kMaxGroupRows, as even as
+// possible (5 -> 5; 8 -> 4 + 4; 16 -> 6 + 5 + 5), and calls fn(first_row, rows).
+template <typename Fn>
+void for_each_row_group(Index m, Fn&& fn) {
+  const Index groups = (m + kMaxGroupRows - 1) / kMaxGroupRows;
+  Index first = 0;
+  for (Index g = 0; g < groups; ++g) {
+    const Index rows = m / groups + (g < m % groups ? 1 : 0);
+    fn(first, rows);
+    first += rows;
+  }
+}
+
+// Calls kernel.template run<M>() for the runtime row count 1..kMaxGroupRows.
+template <typename Kernel>
+void dispatch_rows(Index rows, Kernel&& kernel) {
+  switch (rows) {
+    case 1: kernel.template run<1>(); break;
+    case 2: kernel.template run<2>(); break;
+    case 3: kernel.template run<3>(); break;
+    case 4: kernel.template run<4>(); break;
+    case 5: kernel.template run<5>(); break;
+    case 6: kernel.template run<6>(); break;
+    default: assert(false && "row group larger than kMaxGroupRows");
+  }
+}
+
+inline void store(float* out, float value, float scale, bool accumulate) {
+  *out = accumulate ? *out + scale * value : scale * value;
+}
+
+// Dot products of M examples (rows of A, contiguous in A^T) with NJ weight columns,
+// all accumulated in registers over the shared dimension K.
+template <int M, int NJ>
+void dot_block(const float* const* a, const float* const* w, Index k_size, float (&sums)[M][NJ]) {
+  Packet acc[M][NJ];
+  for (int b = 0; b < M; ++b)
+    for (int j = 0; j < NJ; ++j) acc[b][j] = pset1<Packet>(0.0f);
+  Index k = 0;
+  for (; k + kLanes <= k_size; k += kLanes) {
+    Packet wk[NJ];
+    for (int j = 0; j < NJ; ++j) wk[j] = load(w[j] + k);
+    for (int b = 0; b < M; ++b) {
+      const Packet ak = load(a[b] + k);
+      for (int j = 0; j < NJ; ++j) acc[b][j] = pmadd(ak, wk[j], acc[b][j]);
+    }
+  }
+  for (int b = 0; b < M; ++b) {
+    for (int j = 0; j < NJ; ++j) {
+      float sum = predux(acc[b][j]);
+      for (Index t = k; t < k_size; ++t) sum += a[b][t] * w[j][t];
+      sums[b][j] = sum;
+    }
+  }
+}
+
+struct TimesWeights {
+  const Matrix& a_t;
+  const Matrix& weights;
+  Index begin, width, first_row;
+  float scale;
+  bool accumulate;
+  float* out;
+
+  template <int M>
+  void run() const {
+    const Index m = a_t.cols();
+    const Index k_size = a_t.rows();
+    const float* a[M];
+    for (int b = 0; b < M; ++b) a[b] = a_t.col(first_row + b).data();
+    Index j = 0;
+    constexpr int kCols = 4;
+    for (; j + kCols <= width; j += kCols) columns<M, kCols>(a, j, m, k_size);
+    for (; j < width; ++j) columns<M, 1>(a, j, m, k_size);
+  }
+
+  template <int M, int NJ>
+  void columns(const float* const* a, Index j, Index m, Index k_size) const {
+    const float* w[NJ];
+    for (int c = 0; c < NJ; ++c) w[c] = weights.col(begin + j + c).data();
+    float sums[M][NJ];
+    dot_block<M, NJ>(a, w, k_size, sums);
+    for (int c = 0; c < NJ; ++c)
+      for (int b = 0; b < M; ++b)
+        store(out + (j + c) * m + first_row + b, sums[b][c], scale, accumulate);
+  }
+};
+
+// M examples times a block of R * kLanes consecutive weight rows: each step of the
+// shared dimension loads R packets of one weight column and broadcasts one entry
+// of A per example.
+template <int M, int R>
+void axpy_block(const float* a, Index lda, const float* w, Index ldw, Index k_size,
+                float (&sums)[M][R * kLanes]) {
+  Packet acc[M][R];
+  for (int b = 0; b < M; ++b)
+    for (int r = 0; r < R; ++r) acc[b][r] = pset1<Packet>(0.0f);
+  for (Index k = 0; k < k_size; ++k) {
+    const float* wk = w + k * ldw;
+    Packet wv[R];
+    for (int r = 0; r < R; ++r) wv[r] = load(wk + r * kLanes);
+    const float* ak = a + k * lda;
+    for (int b = 0; b < M; ++b) {
+      const Packet av = pset1<Packet>(ak[b]);
+      for (int r = 0; r < R; ++r) acc[b][r] = pmadd(wv[r], av, acc[b][r]);
+    }
+  }
+  for (int b = 0; b < M; ++b)
+    for (int r = 0; r < R; ++r) pstoreu(sums[b] + r * kLanes, acc[b][r]);
+}
+
+struct TimesWeightsTransposed {
+  const Matrix& a;
+  const Matrix& weights;
+  Index begin, width, first_row;
+  float scale;
+  bool accumulate;
+  float* out;
+
+  template <int M>
+  void run() const {
+    constexpr int kPackets = 4;
+    Index j = 0;
+    for (; j + kPackets * kLanes <= width; j += kPackets * kLanes) rows<M, kPackets>(j);
+    for (; j + kLanes <= width; j += kLanes) rows<M, 1>(j);
+    if (j < width && width >= kLanes) {
+      // The last few rows: one more packet that ends at the block's end, storing
+      // only the rows not yet done. Each entry is still the same sum over k.
+      rows<M, 1>(width - kLanes, j);
+      return;
+    }
+    // A block narrower than a packet: plain dot products.
+    const Index m = a.rows();
+    const Index k_size = weights.cols();
+    for (; j < width; ++j) {
+      for (int b = 0; b < M; ++b) {
+        float sum = 0.0f;
+        for (Index k = 0; k < k_size; ++k) sum += a(first_row + b, k) * weights(begin + j, k);
+        store(out + j * m + first_row + b, sum, scale, accumulate);
+      }
+    }
+  }
+
+  // Result columns [j, j + R * kLanes), of which those from `first_new` on are stored.
+  template <int M, int R>
+  void rows(Index j, Index first_new = -1) const {
+    const Index m = a.rows();
+    float sums[M][R * kLanes];
+    axpy_block<M, R>(a.data() + first_row, m, weights.data() + begin + j, weights.rows(),
+                     weights.cols(), sums);
+    for (Index c = std::max<Index>(0, first_new - j); c < R * kLanes; ++c)
+      for (int b = 0; b < M; ++b)
+        store(out + (j + c) * m + first_row + b, sums[b][c], scale, accumulate);
+  }
+};
+
+}  // namespace
+
+void small_times_weights(const Matrix& a_transposed, const Matrix& weights, Index begin,
+                         Index width, float scale, bool accumulate, float* out) {
+  assert(a_transposed.rows() == weights.rows());
+  for_each_row_group(a_transposed.cols(), [&](Index first_row, Index rows) {
+    dispatch_rows(rows, TimesWeights{a_transposed, weights, begin, width, first_row, scale,
+                                     accumulate, out});
+  });
+}
+
+void small_times_weights_transposed(const Matrix& a, const Matrix& weights, Index begin,
+                                    Index width, float scale, bool accumulate, float* out) {
+  assert(a.cols() == weights.cols());
+  for_each_row_group(a.rows(), [&](Index first_row, Index rows) {
+    dispatch_rows(rows, TimesWeightsTransposed{a, weights, begin, width, first_row, scale,
+                                               accumulate, out});
+  });
+}
+
+bool small_momentum_columns(Matrix& theta, Matrix& delta, Index begin, Index width,
+                            float momentum, float decay,
+                            std::initializer_list<SmallGradientTerm> terms) {
+  // Every example of every term is one column of L^T with one coefficient per
+  // column of theta: delta(:, j) += sum_i coefficient_i(j) * lhs_column_i.
+  constexpr size_t kMaxColumns = 4 * kSmallBatchRows;
+  std::array<const float*, kMaxColumns> lhs_columns{};
+  size_t n = 0;
+  for (const SmallGradientTerm& t : terms) {
+    for (Index b = 0; b < t.lhs_transposed->cols(); ++b) {
+      assert(n < kMaxColumns);
+      lhs_columns[n++] = t.lhs_transposed->col(b).data();
+    }
+  }
+  const Index k_size = theta.rows();
+  const Packet momentum_p = pset1<Packet>(momentum);
+  const Packet minus_decay_p = pset1<Packet>(-decay);
+  const Packet zero = pset1<Packet>(0.0f);
+  bool all_finite = true;
+  std::array<float, kMaxColumns> coefficient{};
+  Packet coefficient_p[kMaxColumns];
+
+  for (Index j = begin; j < begin + width; ++j) {
+    size_t i = 0;
+    for (const SmallGradientTerm& t : terms) {
+      for (Index b = 0; b < t.rhs->rows(); ++b) {
+        coefficient[i] = t.scale * (*t.rhs)(b, j);
+        coefficient_p[i] = pset1<Packet>(coefficient[i]);
+        ++i;
+      }
+    }
+    float* d = delta.col(j).data();
+    const float* w = theta.col(j).data();
+    // x * 0 is 0 for finite x and NaN otherwise: summing them finds any overflow.
+    Packet nonfinite = zero;
+    Index k = 0;
+    // Four packets at a time: four independent FMA chains hide the FMA latency.
+    constexpr Index kStep = 4 * kLanes;
+    for (; k + kStep <= k_size; k += kStep) {
+      Packet acc[4];
+      for (int q = 0; q < 4; ++q) {
+        acc[q] = pmadd(momentum_p, load(d + k + q * kLanes), pmul(minus_decay_p, load(w + k + q * kLanes)));
+      }
+      for (size_t c = 0; c < n; ++c) {
+        const float* l = lhs_columns[c] + k;
+        for (int q = 0; q < 4; ++q) acc[q] = pmadd(load(l + q * kLanes), coefficient_p[c], acc[q]);
+      }
+      for (int q = 0; q < 4; ++q) {
+        nonfinite = padd(nonfinite, pmul(acc[q], zero));
+        pstoreu(d + k + q * kLanes, acc[q]);
+      }
+    }
+    for (; k + kLanes <= k_size; k += kLanes) {
+      Packet acc = pmadd(momentum_p, load(d + k), pmul(minus_decay_p, load(w + k)));
+      for (size_t c = 0; c < n; ++c) acc = pmadd(load(lhs_columns[c] + k), coefficient_p[c], acc);
+      nonfinite = padd(nonfinite, pmul(acc, zero));
+      pstoreu(d + k, acc);
+    }
+    float nonfinite_tail = predux(nonfinite);
+    for (; k < k_size; ++k) {
+      float acc = momentum * d[k] - decay * w[k];
+      for (size_t c = 0; c < n; ++c) acc += lhs_columns[c][k] * coefficient[c];
+      nonfinite_tail += acc * 0.0f;
+      d[k] = acc;
+    }
+    if (nonfinite_tail == 0.0f) {
+      theta.col(j) += delta.col(j);
+    } else {
+      all_finite = false;
+    }
+  }
+  return all_finite;
+}
+
+}  // namespace dbm
