@@ -4,7 +4,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <unistd.h>
 
 #include <cstdlib>
 #include <iostream>
@@ -12,26 +11,13 @@
 #include <vector>
 
 #include "cli/command.hpp"
+#include "dbm/core/process_environment.hpp"
 #include "dbm/core/error.hpp"
 #include "dbm/report/logging.hpp"
 
-namespace {
-
-// OpenMP threads that spin at barriers (libgomp's default) collapse when another
-// process holds a core: measured 3-4x slower epochs on this shared 2-core machine
-// while a parallel build ran. libgomp reads
-// OMP_WAIT_POLICY once, when the library loads, so the only way to default it to
-// 'passive' is to set it and re-execute. A value the user set is kept.
-void default_to_passive_openmp_waits(char** argv) {
-  if (std::getenv("OMP_WAIT_POLICY") != nullptr) return;
-  setenv("OMP_WAIT_POLICY", "passive", 1);
-  execv("/proc/self/exe", argv);  // returns only on failure: carry on as we are
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
-  default_to_passive_openmp_waits(argv);
+  dbm::reexec_with_engine_environment(argv);
   using namespace dbm::cli;
   CLI::App app{"train_dbm: train Deep Boltzmann Machines on image data", "train_dbm"};
   app.set_version_flag("--version", std::string("train_dbm ") + DBM_VERSION);

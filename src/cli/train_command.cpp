@@ -4,6 +4,8 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <cstdlib>
+
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -147,6 +149,13 @@ void log_config(const TrainConfig& c) {
       c.initial_momentum, c.final_momentum, c.momentum_switch_epoch, c.weight_decay,
       c.finetune_weight_decay, c.limit, thread_count());
   spdlog::info("seed {}", c.seed);
+  // What the program ran under (dbm/core/process_environment.hpp): it moves speed.
+  const auto env = [](const char* name) {
+    const char* value = std::getenv(name);
+    return std::string(value != nullptr ? value : "(unset)");
+  };
+  spdlog::debug("environment: OMP_WAIT_POLICY={} GOMP_SPINCOUNT={} GLIBC_TUNABLES={}",
+                env("OMP_WAIT_POLICY"), env("GOMP_SPINCOUNT"), env("GLIBC_TUNABLES"));
 }
 
 // SIGINT/SIGTERM: the first asks training to stop after the current mini-batch

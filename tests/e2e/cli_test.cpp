@@ -126,6 +126,31 @@ INSTANTIATE_TEST_SUITE_P(
         BadUsage{{"-d", "784,1048576,1048576"}, "weights are more than this tool supports"},
         BadUsage{{"--epochs", "3"}, "--dimensions is required"}));
 
+TEST(Cli, DefaultsOpenMpWaitsAndHugePagesButKeepsWhatTheUserSet) {
+  testing::TempDir dir;
+  const std::vector<std::string> train = {"train_dbm", "--data", "bars_and_stripes", "-d",
+                                          "16,4", "--epochs", "1", "--seed", "1", "--log-level",
+                                          "debug", "--models-dir", dir.path().string()};
+  auto with_env = [&](std::vector<std::string> env_args) {
+    env_args.push_back(DBM_TRAIN_DBM_EXE);
+    env_args.insert(env_args.end(), train.begin() + 1, train.end());
+    return testing::run_command("/usr/bin/env", env_args);
+  };
+  const auto defaults = with_env({"-u", "OMP_WAIT_POLICY", "-u", "GOMP_SPINCOUNT", "-u", "GLIBC_TUNABLES"});
+  ASSERT_EQ(defaults.exit_code, 0) << defaults.err;
+  EXPECT_NE(defaults.err.find("environment: OMP_WAIT_POLICY=passive GOMP_SPINCOUNT=1000 "
+                              "GLIBC_TUNABLES=glibc.malloc.hugetlb=1"),
+            std::string::npos)
+      << defaults.err;
+  const auto own = with_env({"-u", "GOMP_SPINCOUNT", "OMP_WAIT_POLICY=active",
+                             "GLIBC_TUNABLES=glibc.malloc.check=0"});
+  ASSERT_EQ(own.exit_code, 0) << own.err;
+  EXPECT_NE(own.err.find("environment: OMP_WAIT_POLICY=active GOMP_SPINCOUNT=(unset) "
+                         "GLIBC_TUNABLES=glibc.malloc.check=0:glibc.malloc.hugetlb=1"),
+            std::string::npos)
+      << own.err;
+}
+
 TEST(Cli, UnknownKeyInAConfigFileIsAUsageError) {
   testing::TempDir dir;
   testing::write_bytes(dir / "run.toml", "dimensions = \"784,10\"\nbatch_size = 10\n");
