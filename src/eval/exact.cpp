@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "dbm/core/error.hpp"
+#include "dbm/core/linalg.hpp"
 
 namespace dbm::eval {
 namespace {
@@ -61,7 +62,7 @@ double enumerate_log_partition(const std::vector<MatrixD>& weights,
   }
 
   std::vector<LogSum> chunk_sums(static_cast<size_t>(n_chunks));
-#pragma omp parallel if (parallel && n_chunks > 1)
+#pragma omp parallel num_threads(thread_count()) if (parallel && n_chunks > 1)
   {
     std::vector<MatrixD> x(static_cast<size_t>(L + 1));
     for (Index l = 0; l <= L; ++l) x[l].resize(chunk, biases[l].size());
@@ -166,7 +167,7 @@ VectorD exact_log_unnormalised(const model::Dbm& dbm,
   // enumeration over the threads instead.
   const bool per_example_parallel = plan.n_units < 14;
   VectorD result(data.rows());
-#pragma omp parallel if (per_example_parallel && data.rows() > 1)
+#pragma omp parallel num_threads(thread_count()) if (per_example_parallel && data.rows() > 1)
   {
     std::vector<VectorD> biases = hidden_biases;
 #pragma omp for schedule(static)

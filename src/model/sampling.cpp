@@ -16,7 +16,7 @@ void sigmoid_inplace(Eigen::Ref<Matrix> z) {
   // Clamping keeps exp() finite in float32; sigma(+-30) is 1 or 0 to float precision
   // anyway. Eigen vectorises exp().
   const Index cols = z.cols();
-#pragma omp parallel for schedule(static) if (z.size() > kChunk)
+#pragma omp parallel for schedule(static) num_threads(thread_count()) if (z.size() > kChunk)
   for (Index j = 0; j < cols; ++j) {
     auto column = z.col(j).array();
     column = 1.0f / (1.0f + (-column.max(-30.0f).min(30.0f)).exp());
@@ -25,7 +25,7 @@ void sigmoid_inplace(Eigen::Ref<Matrix> z) {
 
 void activate(Eigen::Ref<Matrix> z, const Eigen::Ref<const Vector>& bias, float factor) {
   const Index cols = z.cols();
-#pragma omp parallel for schedule(static) if (z.size() > kChunk)
+#pragma omp parallel for schedule(static) num_threads(thread_count()) if (z.size() > kChunk)
   for (Index j = 0; j < cols; ++j) {
     auto column = z.col(j).array();
     column = (column + bias[j]) * factor;
@@ -38,7 +38,7 @@ void sample_bernoulli(const Eigen::Ref<const Matrix>& p, Eigen::Ref<Matrix> out,
   // Uniforms go straight into `out` (same shape), then are compared in place.
   rng.fill_uniform(out.data(), out.size());
   const Index cols = out.cols();
-#pragma omp parallel for schedule(static) if (out.size() > kChunk)
+#pragma omp parallel for schedule(static) num_threads(thread_count()) if (out.size() > kChunk)
   for (Index j = 0; j < cols; ++j) {
     out.col(j) = (out.col(j).array() < p.col(j).array()).cast<float>().matrix();
   }
@@ -48,7 +48,7 @@ void binarize_inplace(Eigen::Ref<Matrix> x, RandomStream& rng) {
   const Index rows = x.rows();
   const Index cols = x.cols();
   const std::uint64_t base = rng.counter();
-#pragma omp parallel for schedule(static) if (x.size() > kChunk)
+#pragma omp parallel for schedule(static) num_threads(thread_count()) if (x.size() > kChunk)
   for (Index j = 0; j < cols; ++j) {
     float* column = x.col(j).data();
     const auto offset = static_cast<std::uint64_t>(j * rows);

@@ -13,6 +13,8 @@
 
 namespace dbm {
 
+int thread_count();
+
 // Target width of one column panel of a result.
 inline constexpr Index kProductPanel = 64;
 
@@ -42,7 +44,7 @@ inline PanelCut panel_cut(Index n_cols) {
 template <typename Fn>
 void for_each_panel(Index n_cols, Fn&& fn) {
   const PanelCut cut = panel_cut(n_cols);
-#pragma omp parallel for schedule(static) if (cut.count > 1)
+#pragma omp parallel for schedule(static) num_threads(thread_count()) if (cut.count > 1)
   for (Index p = 0; p < cut.count; ++p) {
     const Index begin = p * cut.width;
     fn(begin, std::min(cut.width, n_cols - begin));
@@ -67,7 +69,8 @@ void multiply_add(Eigen::Ref<Matrix> out, const Lhs& lhs, const Rhs& rhs, float 
 }
 
 // Sets the number of threads used by the engine (0 = all cores). Eigen's internal
-// threading stays off; parallelism comes from the panels above.
+// threading stays off; parallelism comes from the panels above. Every parallel
+// region of the engine names its size: num_threads(thread_count()).
 void set_thread_count(int threads);
 int thread_count();
 
