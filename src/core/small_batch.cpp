@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cassert>
+#include <cmath>
 
 namespace dbm {
 namespace {
@@ -268,6 +269,35 @@ bool small_momentum_columns(Matrix& theta, Matrix& delta, Index begin, Index wid
     if (nonfinite_tail == 0.0f) {
       theta.col(j) += delta.col(j);
     } else {
+      all_finite = false;
+    }
+  }
+  return all_finite;
+}
+
+bool small_hidden_and_momentum_columns(Matrix& theta, Matrix& delta, Index begin, Index width,
+                                       float momentum, float decay,
+                                       const SmallGradientTerm& positive,
+                                       const Matrix& visible_transposed,
+                                       const Vector& hidden_bias, float factor,
+                                       float negative_scale, Matrix& hidden) {
+  const Index m = visible_transposed.cols();
+  const SmallGradientTerm negative{&visible_transposed, &hidden, -negative_scale};
+  bool all_finite = true;
+  // A few columns at a time: their weights are still in L1 for the update.
+  constexpr Index kColumns = 4;
+  for (Index j = begin; j < begin + width; j += kColumns) {
+    const Index n = std::min(kColumns, begin + width - j);
+    float* h = hidden.col(j).data();
+    small_times_weights(visible_transposed, theta, j, n, 1.0f, false, h);
+    for (Index c = 0; c < n; ++c) {
+      for (Index b = 0; b < m; ++b) {
+        float& z = h[c * m + b];
+        const float x = std::clamp((z + hidden_bias[j + c]) * factor, -30.0f, 30.0f);
+        z = 1.0f / (1.0f + std::exp(-x));
+      }
+    }
+    if (!small_momentum_columns(theta, delta, j, n, momentum, decay, {positive, negative})) {
       all_finite = false;
     }
   }

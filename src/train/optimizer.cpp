@@ -5,6 +5,7 @@
 
 #include "dbm/core/linalg.hpp"
 #include "dbm/core/small_batch.hpp"
+#include "dbm/model/sampling.hpp"
 
 namespace dbm::train {
 namespace {
@@ -58,6 +59,34 @@ bool momentum_update(Matrix& theta, Matrix& delta, float momentum, float learnin
     if (d.allFinite()) {
       w += d;
     } else {
+      finite = false;
+    }
+  });
+  return finite;
+}
+
+bool momentum_update_after_hidden(Matrix& theta, Matrix& delta, float momentum,
+                                  float learning_rate, float weight_decay,
+                                  const GradientTerm& positive, const Matrix& negative_visible,
+                                  const Vector& hidden_bias, float factor, float negative_scale,
+                                  Matrix& negative_hidden) {
+  const GradientTerm negative{&negative_visible, &negative_hidden, -negative_scale};
+  if (!small_batch_terms({positive, negative})) {
+    model::compute_layer({{&negative_visible, &theta}}, hidden_bias, factor, negative_hidden);
+    return momentum_update(theta, delta, momentum, learning_rate, weight_decay,
+                           {positive, negative});
+  }
+  thread_local std::array<Matrix, 2> transposed;
+  transposed[0] = positive.lhs->transpose();
+  transposed[1] = negative_visible.transpose();
+  const SmallGradientTerm small_positive{&transposed[0], positive.rhs, positive.scale};
+  const Matrix& visible_transposed = transposed[1];  // (the workers see it through this)
+  const float decay = learning_rate * weight_decay;
+  std::atomic<bool> finite{true};
+  for_each_panel(theta.cols(), [&](Index begin, Index width) {
+    if (!small_hidden_and_momentum_columns(theta, delta, begin, width, momentum, decay,
+                                           small_positive, visible_transposed, hidden_bias,
+                                           factor, negative_scale, negative_hidden)) {
       finite = false;
     }
   });

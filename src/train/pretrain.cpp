@@ -155,9 +155,14 @@ void pretrain_rbm(const RowMajorMatrix& data, const TrainConfig& config, Trainin
       const Matrix* neg_v;
       const Matrix* neg_hp;
       if (!persistent) {
-        // CD-k1; the first reconstruction also gives the monitored error.
+        // CD-k1; the first reconstruction also gives the monitored error. The last
+        // step's hidden probabilities come with the weight update below.
         for (int step = 1; step <= config.k1; ++step) {
-          gibbs_step(rbm, buf.h, buf.vp, buf.v, buf.hp, sample_rng, step < config.k1);
+          if (step < config.k1) {
+            gibbs_step(rbm, buf.h, buf.vp, buf.v, buf.hp, sample_rng, true);
+          } else {
+            rbm.sample_visible(buf.h, buf.vp, buf.v, sample_rng);
+          }
           if (step == 1) at.squared_error += (buf.v0 - buf.vp).squaredNorm();
         }
         neg_v = &buf.v;
@@ -176,9 +181,14 @@ void pretrain_rbm(const RowMajorMatrix& data, const TrainConfig& config, Trainin
       // delta_W <- m delta_W + lr (V0^T H0p / B - V^T Hp / P - lambda W)
       const float pos_scale = lr / static_cast<float>(rows);
       const float neg_scale = lr / static_cast<float>(neg_v->rows());
+      const GradientTerm positive{&buf.v0, &buf.h0p, pos_scale};
       const bool weights_finite =
-          momentum_update(rbm.weights, state.rbm_delta_w, momentum, lr, config.weight_decay,
-                          {{&buf.v0, &buf.h0p, pos_scale}, {neg_v, neg_hp, -neg_scale}});
+          persistent ? momentum_update(rbm.weights, state.rbm_delta_w, momentum, lr,
+                                       config.weight_decay, {positive, {neg_v, neg_hp, -neg_scale}})
+                     : momentum_update_after_hidden(rbm.weights, state.rbm_delta_w, momentum, lr,
+                                                    config.weight_decay, positive, buf.v,
+                                                    rbm.hidden_bias, rbm.up_factor, neg_scale,
+                                                    buf.hp);
       buf.grad_b = buf.v0.colwise().mean().transpose() - neg_v->colwise().mean().transpose();
       buf.grad_c = buf.h0p.colwise().mean().transpose() - neg_hp->colwise().mean().transpose();
       const bool finite =

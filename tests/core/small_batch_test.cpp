@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -190,6 +191,31 @@ TEST(SmallBatch, WeightUpdateAgreesWithTheLargeBatchPath) {
                                      {{&padded_v, &padded_h, 1.0f}}));
   EXPECT_LE((theta - theta_large).cwiseAbs().maxCoeff(), 1e-5f);
   EXPECT_LE((delta - delta_large).cwiseAbs().maxCoeff(), 1e-5f);
+}
+
+// The fused CD update (hidden probabilities, then the step, one pass per column)
+// against the same two steps done one after the other.
+TEST(SmallBatch, FusedNegativePhaseAndUpdateMatchTheTwoSteps) {
+  std::mt19937 gen(7);
+  // Rows, visible and hidden units: tiny layers (no full SIMD packet) too.
+  for (const auto [rows, k, n] : {std::array<Index, 3>{1, 130, 90}, {5, 130, 90}, {16, 130, 90},
+                                  {10, 6, 4}, {5, 20, 3}}) {
+    const Matrix v0 = random_matrix(rows, k, gen), h0 = random_matrix(rows, n, gen);
+    const Matrix v = random_matrix(rows, k, gen);
+    const Vector bias = random_matrix(n, 1, gen);
+    Matrix theta = random_matrix(k, n, gen), delta = random_matrix(k, n, gen);
+    Matrix theta_two = theta, delta_two = delta;
+    Matrix hidden(rows, n), hidden_two(rows, n);
+    ASSERT_TRUE(train::momentum_update_after_hidden(theta, delta, 0.5f, 0.05f, 0.001f,
+                                                    {&v0, &h0, 0.01f}, v, bias, 1.5f, 0.01f,
+                                                    hidden));
+    model::compute_layer({{&v, &theta_two}}, bias, 1.5f, hidden_two);
+    ASSERT_TRUE(train::momentum_update(theta_two, delta_two, 0.5f, 0.05f, 0.001f,
+                                       {{&v0, &h0, 0.01f}, {&v, &hidden_two, -0.01f}}));
+    EXPECT_LE((hidden - hidden_two).cwiseAbs().maxCoeff(), 1e-6f) << rows << " rows";
+    EXPECT_LE((theta - theta_two).cwiseAbs().maxCoeff(), 1e-6f) << rows << " rows";
+    EXPECT_LE((delta - delta_two).cwiseAbs().maxCoeff(), 1e-6f) << rows << " rows";
+  }
 }
 
 }  // namespace

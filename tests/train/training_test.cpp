@@ -66,7 +66,13 @@ TEST(Pretrain, CdThenPcdRaisesTheExactLogLikelihoodOfAnRbm) {
   const double baseline = independent_model_log_likelihood(data);
   TrainingObserver quiet;
   TrainingState state;
-  pretrain_rbm(data, toy_config({6, 4}), state, quiet);
+  TrainConfig config = toy_config({6, 4});
+  // Momentum 0.9 with PCD at this learning rate is unstable on 300 examples: over
+  // seeds 1-8, six runs ended below the baseline (-4.16 nats), from -2.85 to
+  // -6.07. With 0.5 all eight gained more than a nat (-2.62 to -3.12), so the
+  // check below tests the trainer, not the luck of one seed.
+  config.final_momentum = 0.5f;
+  pretrain_rbm(data, config, state, quiet);
   ASSERT_EQ(state.stack.size(), 1u);
   EXPECT_EQ(state.layer, 2);
   const auto& history = state.metrics;

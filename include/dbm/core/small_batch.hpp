@@ -54,4 +54,19 @@ bool small_momentum_columns(Matrix& theta, Matrix& delta, Index begin, Index wid
                             float momentum, float decay,
                             std::initializer_list<SmallGradientTerm> terms);
 
+// Contrastive divergence's last two passes over the weights in one: for each column
+// j of [begin, begin + width), first the negative phase's hidden probabilities
+//   hidden(:, j) = sigma(factor (visible * theta(:, j) + hidden_bias(j)))
+// from the column as it is, then the momentum step of small_momentum_columns with
+// the terms {positive, visible^T hidden * -negative_scale}. The visible matrix is
+// given as its transpose `visible_transposed`; hidden (m x theta.cols()) receives
+// the probabilities. Saves one read of the weights and one parallel region per
+// mini-batch.
+bool small_hidden_and_momentum_columns(Matrix& theta, Matrix& delta, Index begin, Index width,
+                                       float momentum, float decay,
+                                       const SmallGradientTerm& positive,
+                                       const Matrix& visible_transposed,
+                                       const Vector& hidden_bias, float factor,
+                                       float negative_scale, Matrix& hidden);
+
 }  // namespace dbm

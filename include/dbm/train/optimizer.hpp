@@ -29,6 +29,17 @@ struct GradientTerm {
 bool momentum_update(Matrix& theta, Matrix& delta, float momentum, float learning_rate,
                      float weight_decay, std::initializer_list<GradientTerm> terms);
 
+// Contrastive divergence's negative phase and weight update together: first
+//   negative_hidden = sigma(factor (negative_visible * theta + 1 hidden_bias^T))
+// from the weights before the step, then momentum_update with the terms
+// {positive, {negative_visible, negative_hidden, -negative_scale}}. Batches of up
+// to kSmallBatchRows rows do both in one pass over each weight column.
+bool momentum_update_after_hidden(Matrix& theta, Matrix& delta, float momentum,
+                                  float learning_rate, float weight_decay,
+                                  const GradientTerm& positive, const Matrix& negative_visible,
+                                  const Vector& hidden_bias, float factor, float negative_scale,
+                                  Matrix& negative_hidden);
+
 // Bias update in one step: delta <- m delta + eps g; theta <- theta + delta.
 // Returns false if delta is not finite.
 bool update_bias(Eigen::Ref<Vector> theta, Eigen::Ref<Vector> delta,
