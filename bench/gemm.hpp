@@ -3,12 +3,14 @@
 // 'peak' that the workloads' GFLOP/s are divided by (SPEC §7, issue 6).
 //
 // Each shape is timed three ways, all with the same Eigen build and flags as the
-// library (Eigen's own threading is off in this build, EIGEN_DONT_PARALLELIZE):
+// library (Eigen's own threading is off in this build, EIGEN_DONT_PARALLELIZE).
+// "Eigen product" means `C.noalias() = A * B`, which in a DBM_OPENBLAS build
+// (the default) Eigen hands to OpenBLAS's sgemm, as it does in the engine:
 //  - split: the result's columns cut into one contiguous block per thread, each
 //    block one plain Eigen product (`C.noalias() = A * B`) on its thread. This is
 //    how a threaded GEMM divides such shapes, and the fastest this build does.
 //  - multiply: dbm::multiply (include/dbm/core/linalg.hpp), the engine's
-//    deterministic path (fixed 64-column panels spread over the threads).
+//    deterministic path (column panels fixed by the shape, spread over the threads).
 //  - single: one plain Eigen product on one thread (the ceiling at N threads is
 //    N times this).
 //

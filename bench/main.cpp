@@ -35,6 +35,10 @@
 
 namespace {
 
+#ifdef DBM_OPENBLAS
+extern "C" char* openblas_get_corename();
+#endif
+
 using namespace dbm;
 using namespace dbm::bench;
 
@@ -119,6 +123,16 @@ Sizes sizes_for(const Options& o) {
   return sizes;
 }
 
+// Who computes the engine's products: OpenBLAS behind Eigen (DBM_OPENBLAS, with the
+// kernel it picked for this CPU), or Eigen's own GEMM.
+std::string gemm_backend() {
+#ifdef DBM_OPENBLAS
+  return std::string("OpenBLAS ") + openblas_get_corename() + " kernel, via EIGEN_USE_BLAS";
+#else
+  return "Eigen's own GEMM";
+#endif
+}
+
 int run(const Options& o) {
   const Sizes sizes = sizes_for(o);
   const bool quick = o.quick;
@@ -132,7 +146,7 @@ int run(const Options& o) {
   note(std::string(quick ? "quick" : "full") + " run, " + std::to_string(n_threads) +
        " threads, Eigen " + std::to_string(EIGEN_WORLD_VERSION) + "." +
        std::to_string(EIGEN_MAJOR_VERSION) + "." + std::to_string(EIGEN_MINOR_VERSION) + " (" +
-       Eigen::SimdInstructionSetsInUse() + ")");
+       Eigen::SimdInstructionSetsInUse() + "), products: " + gemm_backend());
 
   // (a) the peak.
   const auto shapes = joint_step_shapes(dbm_dims, 100, 10, 5);
@@ -193,6 +207,7 @@ int run(const Options& o) {
                                   std::to_string(EIGEN_MAJOR_VERSION) + "." +
                                   std::to_string(EIGEN_MINOR_VERSION));
   json.field("simd", Eigen::SimdInstructionSetsInUse());
+  json.field("gemm_backend", gemm_backend());
   json.field("peak_gflops", peak);
   json.field("peak_definition",
              "FLOP-weighted mean rate over the products of one joint DBM step (784-500-1000, "

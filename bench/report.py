@@ -104,10 +104,10 @@ def print_table(r, out):
     g = r["gemm"]
     p = r["peak_gflops"]
     print(f"train_dbm speed: {r['mode']} run, {r['threads']} threads, {r['date']} "
-          f"(Eigen {r['eigen_version']}, {r['simd']})", file=out)
+          f"(Eigen {r['eigen_version']}, {r['simd']}; products: {r['gemm_backend']})", file=out)
     print(f"GEMM peak at the training shapes (FLOP-weighted over one joint DBM step): "
-          f"{p:.1f} GFLOP/s = max(Eigen split over the threads {g['split_weighted_gflops']:.1f}, "
-          f"dbm::multiply {g['multiply_weighted_gflops']:.1f}); plain Eigen 1 thread "
+          f"{p:.1f} GFLOP/s = max(plain products split over the threads {g['split_weighted_gflops']:.1f}, "
+          f"dbm::multiply {g['multiply_weighted_gflops']:.1f}); plain product on 1 thread "
           f"{g['eigen_single_thread_weighted_gflops']:.1f}; best single shape "
           f"{g['best_gflops']:.1f}", file=out)
     print(file=out)
