@@ -1,5 +1,7 @@
 #include "dbm/core/small_batch.hpp"
 
+#include "dbm/core/linalg.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cassert>
@@ -182,6 +184,33 @@ struct TimesWeightsTransposed {
 };
 
 }  // namespace
+
+void TransposeCache::begin() {
+  for (auto& buffer : buffers_) buffer->in_use = false;
+}
+
+const Matrix& TransposeCache::transposed(const Matrix& m) {
+  for (auto& buffer : buffers_) {
+    if (!buffer->in_use && buffer->matrix.rows() == m.cols() && buffer->matrix.cols() == m.rows()) {
+      buffer->in_use = true;
+      buffer->matrix = m.transpose();
+      return buffer->matrix;
+    }
+  }
+  buffers_.push_back(std::make_unique<Buffer>());
+  buffers_.back()->in_use = true;
+  buffers_.back()->matrix = m.transpose();
+  return buffers_.back()->matrix;
+}
+
+void multiply_few_rows(Matrix& out, const Matrix& a, const Matrix& weights) {
+  thread_local TransposeCache cache;
+  cache.begin();
+  const Matrix& a_transposed = cache.transposed(a);
+  for_each_panel(out.cols(), [&](Index begin, Index width) {
+    small_times_weights(a_transposed, weights, begin, width, 1.0f, false, out.col(begin).data());
+  });
+}
 
 void small_times_weights(const Matrix& a_transposed, const Matrix& weights, Index begin,
                          Index width, float scale, bool accumulate, float* out) {

@@ -1,6 +1,7 @@
 #include "dbm/model/dbm.hpp"
 
 #include "dbm/core/linalg.hpp"
+#include "dbm/core/small_batch.hpp"
 #include "dbm/model/sampling.hpp"
 
 namespace dbm::model {
@@ -65,7 +66,11 @@ int mean_field(const Dbm& dbm, DbmWorkspace& ws, int max_steps, float tolerance)
   const Index L = dbm.n_layers();
   auto& mu = ws.layers;
   // The visible layer is clamped, so its input to layer 1 is computed once.
-  multiply(ws.visible_input, mu[0], dbm.weights[0]);
+  if (is_small_batch(mu[0].rows())) {
+    multiply_few_rows(ws.visible_input, mu[0], dbm.weights[0]);
+  } else {
+    multiply(ws.visible_input, mu[0], dbm.weights[0]);
+  }
   // Bottom-up initialisation with doubled weights except for the top layer, which
   // has no input from above (ALGORITHM.md §3 step 2).
   compute_layer({{&ws.visible_input, nullptr, false, L > 1 ? 2.0f : 1.0f}}, dbm.biases[1], 1.0f,

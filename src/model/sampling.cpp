@@ -1,8 +1,8 @@
 #include "dbm/model/sampling.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
-#include <vector>
 
 #include "dbm/core/linalg.hpp"
 #include "dbm/core/small_batch.hpp"
@@ -64,17 +64,15 @@ void compute_layer(std::initializer_list<InputTerm> terms, const Vector& bias, f
   const Index rows = probs.rows();
   const std::uint64_t base = rng ? rng->counter() : 0;
   // A few examples take the small-batch kernels, which want the input of a product
-  // with untransposed weights transposed (each example contiguous). The copies
-  // live as long as the thread and are reallocated only when a shape changes.
+  // with untransposed weights transposed (each example contiguous).
   const bool small = is_small_batch(rows);
-  // (A thread_local is per thread: the workers reach this one through the reference.)
-  thread_local std::vector<Matrix> transposed_storage;
-  std::vector<Matrix>& transposed_inputs = transposed_storage;
+  thread_local TransposeCache cache;
+  std::array<const Matrix*, 4> transposed_inputs{};
   if (small) {
-    transposed_inputs.resize(std::max(transposed_inputs.size(), terms.size()));
+    cache.begin();
     size_t i = 0;
     for (const InputTerm& t : terms) {
-      if (t.weights != nullptr && !t.transposed) transposed_inputs[i] = t.input->transpose();
+      if (t.weights != nullptr && !t.transposed) transposed_inputs.at(i) = &cache.transposed(*t.input);
       ++i;
     }
   }
@@ -89,7 +87,7 @@ void compute_layer(std::initializer_list<InputTerm> terms, const Vector& bias, f
         if (first) out = t.scale * t.input->middleCols(begin, width);
         else out += t.scale * t.input->middleCols(begin, width);
       } else if (small && !t.transposed) {
-        small_times_weights(transposed_inputs[i], *t.weights, begin, width, t.scale, !first, panel);
+        small_times_weights(*transposed_inputs[i], *t.weights, begin, width, t.scale, !first, panel);
       } else if (small) {
         small_times_weights_transposed(*t.input, *t.weights, begin, width, t.scale, !first, panel);
       } else if (!t.transposed) {

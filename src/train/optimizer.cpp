@@ -30,15 +30,11 @@ bool momentum_update(Matrix& theta, Matrix& delta, float momentum, float learnin
   std::atomic<bool> finite{true};
   if (small_batch_terms(terms)) {
     // The kernels read each term's left side transposed (examples contiguous).
-    // (A thread_local is per thread: the workers reach this one through `small`.)
-    thread_local std::array<Matrix, kMaxSmallTerms> transposed;
+    thread_local TransposeCache cache;
+    cache.begin();
     std::array<SmallGradientTerm, kMaxSmallTerms> small{};
     size_t i = 0;
-    for (const GradientTerm& t : terms) {
-      transposed[i] = t.lhs->transpose();
-      small[i] = {&transposed[i], t.rhs, t.scale};
-      ++i;
-    }
+    for (const GradientTerm& t : terms) small[i++] = {&cache.transposed(*t.lhs), t.rhs, t.scale};
     for_each_panel(theta.cols(), [&](Index begin, Index width) {
       const bool ok =
           terms.size() == 1
@@ -76,11 +72,11 @@ bool momentum_update_after_hidden(Matrix& theta, Matrix& delta, float momentum,
     return momentum_update(theta, delta, momentum, learning_rate, weight_decay,
                            {positive, negative});
   }
-  thread_local std::array<Matrix, 2> transposed;
-  transposed[0] = positive.lhs->transpose();
-  transposed[1] = negative_visible.transpose();
-  const SmallGradientTerm small_positive{&transposed[0], positive.rhs, positive.scale};
-  const Matrix& visible_transposed = transposed[1];  // (the workers see it through this)
+  thread_local TransposeCache cache;
+  cache.begin();
+  const SmallGradientTerm small_positive{&cache.transposed(*positive.lhs), positive.rhs,
+                                         positive.scale};
+  const Matrix& visible_transposed = cache.transposed(negative_visible);
   const float decay = learning_rate * weight_decay;
   std::atomic<bool> finite{true};
   for_each_panel(theta.cols(), [&](Index begin, Index width) {

@@ -15,6 +15,8 @@
 // All matrices are Eigen's column-major Matrix.
 
 #include <initializer_list>
+#include <memory>
+#include <vector>
 
 #include "dbm/core/types.hpp"
 
@@ -25,6 +27,29 @@ namespace dbm {
 inline constexpr Index kSmallBatchRows = 16;
 
 inline bool is_small_batch(Index rows) { return rows <= kSmallBatchRows; }
+
+// Transposed copies of small-batch inputs (the kernels want every example
+// contiguous), kept for reuse so that after the first mini-batch of each shape
+// nothing is allocated: a call site keeps one cache, calls begin() once per use and
+// then transposed() for each input, which hands out a buffer of that shape not yet
+// used since begin(). The buffers keep their addresses, so other threads may read
+// them during the call.
+class TransposeCache {
+ public:
+  void begin();
+  const Matrix& transposed(const Matrix& m);
+
+ private:
+  struct Buffer {
+    Matrix matrix;
+    bool in_use = false;
+  };
+  std::vector<std::unique_ptr<Buffer>> buffers_;
+};
+
+// out = a * weights for a few rows of a (is_small_batch), through the kernel below,
+// split over the threads in the engine's column panels. out must have its shape.
+void multiply_few_rows(Matrix& out, const Matrix& a, const Matrix& weights);
 
 // out (m x width, leading dimension m) = or += scale * A * weights.middleCols(begin, width),
 // for the m x K matrix A given as its transpose `a_transposed` (K x m, so that every
