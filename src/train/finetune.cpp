@@ -74,7 +74,7 @@ void finetune(const RowMajorMatrix& data, const TrainConfig& config, TrainingSta
   const int n_epochs = config.effective_finetune_epochs();
   const Index n_particles = state.particles[0].rows();
 
-  observer.on_phase_start("joint DBM training (" + dims_text(dbm.dimensions()) + "): " +
+  observer.on_phase_start("the DBM jointly (" + dims_text(dbm.dimensions()) + "): " +
                           std::to_string(n_epochs) + " epochs, " +
                           std::to_string(n_particles) + " particles x " +
                           std::to_string(config.k2) + " sweeps, up to " +
@@ -158,7 +158,7 @@ void finetune(const RowMajorMatrix& data, const TrainConfig& config, TrainingSta
         throw DivergenceError("joint DBM training diverged (NaN or infinite parameters) in epoch " +
                               std::to_string(epoch + 1) +
                               "; try a smaller --finetune-learning-rate than " +
-                              std::to_string(config.finetune_learning_rate));
+                              detail::rate_text(config.finetune_learning_rate));
       }
       state.examples_seen += rows;
       ++at.batches_done;
@@ -181,6 +181,16 @@ void finetune(const RowMajorMatrix& data, const TrainConfig& config, TrainingSta
       }
     }
     save_particles();
+
+    bool within = true;
+    for (const Matrix& w : dbm.weights) within = within && detail::within_magnitude(w);
+    for (const Vector& a : dbm.biases) within = within && detail::within_magnitude(a);
+    if (!within) {
+      throw DivergenceError("joint DBM training diverged (parameters beyond 1e6 in size) in epoch " +
+                            std::to_string(epoch + 1) +
+                            "; try a smaller --finetune-learning-rate than " +
+                            detail::rate_text(config.finetune_learning_rate));
+    }
 
     io::EpochMetrics metrics;
     metrics.phase = "finetune";

@@ -198,7 +198,7 @@ void pretrain_rbm(const RowMajorMatrix& data, const TrainConfig& config, Trainin
       if (!finite) {
         throw DivergenceError("training diverged (NaN or infinite parameters) in RBM " +
                               std::to_string(layer) + ", epoch " + std::to_string(epoch + 1) +
-                              "; try a smaller --learning-rate than " + std::to_string(lr));
+                              "; try a smaller --learning-rate than " + detail::rate_text(lr));
       }
       ++at.batches_done;
       at.sample_counter = sample_rng.counter();
@@ -227,6 +227,12 @@ void pretrain_rbm(const RowMajorMatrix& data, const TrainConfig& config, Trainin
     if (persistent) {
       state.chain_v = buf.chain_v;
       state.chain_h = buf.chain_h;
+    }
+
+    if (!detail::within_magnitude(rbm.weights, rbm.visible_bias, rbm.hidden_bias)) {
+      throw DivergenceError("training diverged (parameters beyond 1e6 in size) in RBM " +
+                            std::to_string(layer) + ", epoch " + std::to_string(epoch + 1) +
+                            "; try a smaller --learning-rate than " + detail::rate_text(lr));
     }
 
     io::EpochMetrics metrics;

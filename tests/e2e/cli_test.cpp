@@ -151,6 +151,64 @@ TEST(Cli, DefaultsOpenMpWaitsAndHugePagesButKeepsWhatTheUserSet) {
       << own.err;
 }
 
+// Divergence, both ways it shows: NaN or infinite parameters within a mini-batch,
+// and finite parameters far too large (caught at the end of the epoch). Either is
+// one error line naming the flag to lower, exit 1, and no model file.
+TEST(Cli, DivergedTrainingExitsOneNamesTheLearningRateAndSavesNoModel) {
+  struct Case {
+    std::vector<std::string> rates;
+    std::string batch_size;
+    std::string message;
+  };
+  for (const Case& c : {Case{{"--learning-rate", "1e30"}, "5", "NaN or infinite parameters"},
+                        Case{{"--learning-rate", "1e6"}, "100", "parameters beyond 1e6 in size"},
+                        Case{{"--finetune-learning-rate", "1e6"}, "100",
+                             "joint DBM training diverged"}}) {
+    testing::TempDir models;
+    std::vector<std::string> args = {"--data", "bars_and_stripes", "-d", "16,20,10",
+                                     "--batch-size", c.batch_size, "--epochs", "2",
+                                     "--finetune-epochs", "2", "--seed", "1",
+                                     "--models-dir", models.path().string()};
+    args.insert(args.end(), c.rates.begin(), c.rates.end());
+    const auto result = run_train_dbm(args);
+    EXPECT_EQ(result.exit_code, 1) << result.err;
+    EXPECT_NE(result.err.find(c.message), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("try a smaller " + c.rates[0] + " than 1e+"), std::string::npos)
+        << result.err;
+    for (const auto& entry : fs::recursive_directory_iterator(models.path())) {
+      EXPECT_NE(entry.path().filename(), "dbm.cereal") << entry.path();
+    }
+  }
+}
+
+// The re-execution that sets those defaults happens at most once, and not at all
+// when /proc/self/exe is another program (here the dynamic loader that started
+// train_dbm): the environment is then left as it was, and the log says so.
+TEST(Cli, NeverReexecutesTwiceOrAnotherProgram) {
+  testing::TempDir dir;
+  const std::vector<std::string> train = {"--data", "bars_and_stripes", "-d", "16,4",
+                                          "--epochs", "1", "--seed", "1", "--log-level",
+                                          "debug", "--models-dir", dir.path().string()};
+  const std::string unset = "environment: OMP_WAIT_POLICY=(unset) GOMP_SPINCOUNT=(unset) "
+                            "GLIBC_TUNABLES=(unset)";
+  std::vector<std::string> marked = {"-u", "OMP_WAIT_POLICY", "-u", "GOMP_SPINCOUNT", "-u",
+                                     "GLIBC_TUNABLES", "DBM_ENGINE_ENVIRONMENT=1",
+                                     DBM_TRAIN_DBM_EXE};
+  marked.insert(marked.end(), train.begin(), train.end());
+  const auto already = testing::run_command("/usr/bin/env", marked);
+  ASSERT_EQ(already.exit_code, 0) << already.err;
+  EXPECT_NE(already.err.find(unset), std::string::npos) << already.err;
+
+  const std::string loader = "/lib64/ld-linux-x86-64.so.2";
+  if (!fs::exists(loader)) GTEST_SKIP() << loader << " not found";
+  std::vector<std::string> through_loader = {"-u", "OMP_WAIT_POLICY", "-u", "GOMP_SPINCOUNT",
+                                             "-u", "GLIBC_TUNABLES", loader, DBM_TRAIN_DBM_EXE};
+  through_loader.insert(through_loader.end(), train.begin(), train.end());
+  const auto loaded = testing::run_command("/usr/bin/env", through_loader);
+  ASSERT_EQ(loaded.exit_code, 0) << loaded.err;
+  EXPECT_NE(loaded.err.find(unset), std::string::npos) << loaded.err;
+}
+
 TEST(Cli, UnknownKeyInAConfigFileIsAUsageError) {
   testing::TempDir dir;
   testing::write_bytes(dir / "run.toml", "dimensions = \"784,10\"\nbatch_size = 10\n");

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "dbm/core/linalg.hpp"
+#include "dbm/core/small_batch.hpp"
 #include "dbm/train/trainer.hpp"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -87,6 +88,11 @@ class NoAllocationPerBatch : public ::testing::TestWithParam<Case> {};
 TEST_P(NoAllocationPerBatch, ThreeTimesTheBatchesAllocateNoMore) {
   if (!DBM_COUNT_ALLOCATIONS) GTEST_SKIP() << "AddressSanitizer replaces malloc";
   const Case& c = GetParam();
+#ifndef DBM_OPENBLAS
+  // Eigen's own GEMM (a -DDBM_OPENBLAS=OFF build) allocates its packing buffers on
+  // every product (measured: 1,853 -> 5,177 calls here); the README says so.
+  if (!is_small_batch(c.batch_size)) GTEST_SKIP() << "Eigen's GEMM allocates per product";
+#endif
   set_thread_count(2);
   TrainConfig config;
   config.dimensions = c.dimensions;  // more than one product panel per layer

@@ -19,8 +19,11 @@
 //   are consistently at the fast one. Where the kernel has transparent huge pages
 //   off, the tunable does nothing.
 //
-// Returns only if nothing needed changing or the re-execution failed (the program
-// then carries on with the settings it has).
+// Returns only if nothing needed changing or the program cannot re-execute itself,
+// and then leaves the environment as it was: at most once (the re-executed program
+// carries DBM_ENGINE_ENVIRONMENT=1), never for setuid or file-capability programs
+// (glibc ignores GLIBC_TUNABLES there), and never when /proc/self/exe is not this
+// program (started through ld.so, or under valgrind) or cannot be read.
 namespace dbm {
 
 void reexec_with_engine_environment(char** argv);
