@@ -190,9 +190,9 @@ int run(const Options& o) {
   // (c) peak memory of a real run.
   std::optional<PeakMemory> memory;
   if (!train_dbm.empty()) {
-    note(std::string("peak memory: running train_dbm on full MNIST") +
+    note("peak memory: running train_dbm on full " + o.data +
          (quick ? " (stopped a few seconds into joint training)" : " (to the end)"));
-    memory = measure_training_memory(train_dbm, data_dir, n_threads, quick);
+    memory = measure_training_memory(train_dbm, o.data, data_dir, n_threads, quick);
     note("peak memory " + fixed(memory->peak_rss_mib) + " MiB (" + fixed(memory->seconds, 0) +
          " s run)");
   }

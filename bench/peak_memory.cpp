@@ -1,5 +1,7 @@
 #include "peak_memory.hpp"
 
+#include "dbm/train/finetune.hpp"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -34,8 +36,8 @@ std::string last_lines(const std::deque<std::string>& lines) {
 
 }  // namespace
 
-PeakMemory measure_training_memory(const std::string& train_dbm, const std::string& data_dir,
-                                   int threads, bool stop_in_joint_training,
+PeakMemory measure_training_memory(const std::string& train_dbm, const std::string& data,
+                                   const std::string& data_dir, int threads, bool stop_in_joint_training,
                                    double seconds_into_joint) {
   char folder_template[] = "/tmp/dbm_bench_models_XXXXXX";
   if (mkdtemp(folder_template) == nullptr) {
@@ -43,7 +45,7 @@ PeakMemory measure_training_memory(const std::string& train_dbm, const std::stri
   }
   const std::string models_dir = folder_template;
   const std::vector<std::string> args{train_dbm,      "-d",           "784,500,1000",
-                                      "--data",       "mnist",        "--data-dir",
+                                      "--data",       data,        "--data-dir",
                                       data_dir,       "--models-dir", models_dir,
                                       "--batch-size", "100",          "--learning-rate",
                                       "0.05",         "--k3",         "0",
@@ -105,7 +107,7 @@ PeakMemory measure_training_memory(const std::string& train_dbm, const std::stri
       partial.erase(0, newline + 1);
       if (line.empty()) continue;
       if (stop_in_joint_training && !stop_at &&
-          line.find("training joint DBM training") != std::string::npos) {
+          line.find(train::kJointPhaseTitle) != std::string::npos) {
         stop_at = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                      std::chrono::duration<double>(seconds_into_joint));
       }

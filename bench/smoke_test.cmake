@@ -3,8 +3,12 @@
 # tests run), passes its JSON through bench/report.py as scripts/bench does, and
 # checks that the one object carries every figure issue 6 names. It checks no speed:
 # timings of such a short run mean nothing, and speed is never a unit test's business.
+# The peak-memory part runs the real train_dbm on all 60,000 images as --quick does
+# (stopped by SIGINT a few seconds into joint training), so a change in how training
+# reports its phases cannot silently break scripts/bench --quick.
 #
-#   cmake -DDBM_BENCH=<dbm_bench> -DREPORT=<report.py> -DWORK_DIR=<dir> -P smoke_test.cmake
+#   cmake -DDBM_BENCH=<dbm_bench> -DTRAIN_DBM=<train_dbm> -DREPORT=<report.py>
+#         -DWORK_DIR=<dir> -P smoke_test.cmake
 
 if(NOT EXISTS "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")
   message("SKIPPED: Fashion-MNIST not installed (apt-get install dataset-fashion-mnist)")
@@ -16,6 +20,7 @@ file(MAKE_DIRECTORY "${WORK_DIR}")
 execute_process(
   COMMAND "${DBM_BENCH}" --quick --data fashion_mnist --data-dir "${WORK_DIR}/no-data"
           --examples 300 --ais-betas 20 --gemm-seconds 0.002 --threads 2
+          --train-dbm "${TRAIN_DBM}"
           --out "${WORK_DIR}/engine.json"
   RESULT_VARIABLE exit_code ERROR_VARIABLE err)
 if(NOT exit_code EQUAL 0)
@@ -56,4 +61,10 @@ foreach(workload rbm_cd1_b100 rbm_cd1_b5 dbm_joint_b100)
 endforeach()
 expect_json(NUMBER workloads dbm_ais betas_per_s)
 expect_json(ARRAY targets)
+# The memory run was stopped in joint training (exit 130), as in scripts/bench --quick.
+expect_json(NUMBER memory peak_rss_mib)
+string(JSON stopped GET "${json}" memory stopped_in_joint_training)
+if(NOT stopped STREQUAL "ON")
+  message(FATAL_ERROR "the memory run was not stopped in joint training:\n${json}")
+endif()
 message("dbm_bench JSON has every required key")

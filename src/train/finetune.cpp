@@ -74,7 +74,7 @@ void finetune(const RowMajorMatrix& data, const TrainConfig& config, TrainingSta
   const int n_epochs = config.effective_finetune_epochs();
   const Index n_particles = state.particles[0].rows();
 
-  observer.on_phase_start("the DBM jointly (" + dims_text(dbm.dimensions()) + "): " +
+  observer.on_phase_start(std::string(kJointPhaseTitle) + " (" + dims_text(dbm.dimensions()) + "): " +
                           std::to_string(n_epochs) + " epochs, " +
                           std::to_string(n_particles) + " particles x " +
                           std::to_string(config.k2) + " sweeps, up to " +

@@ -20,6 +20,11 @@
 
 namespace dbm::train {
 
+// How joint training names itself in TrainingObserver::on_phase_start (its
+// description starts with this text). Tools that watch a run's log for the start
+// of joint training, such as bench/dbm_bench, match this constant, not a copy.
+inline constexpr const char* kJointPhaseTitle = "the DBM jointly";
+
 // Fantasy particles initialised from the data (ALGORITHM.md §3 step 3 [rec]):
 // v = Bern(a random training example), hidden layers sampled from mean-field.
 // Returns L+1 matrices, P x N_l, binary.
