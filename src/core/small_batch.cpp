@@ -20,6 +20,9 @@ using Eigen::internal::pmul;
 using Eigen::internal::predux;
 using Eigen::internal::pset1;
 using Eigen::internal::pstoreu;
+using Eigen::internal::pcmp_eq;
+using Eigen::internal::pselect;
+using Eigen::internal::psub;
 
 inline Packet load(const float* p) { return Eigen::internal::ploadu<Packet>(p); }
 
@@ -230,77 +233,137 @@ void small_times_weights_transposed(const Matrix& a, const Matrix& weights, Inde
   });
 }
 
+namespace {
+
+// The momentum step's arithmetic for one entry of a column, in the one order every
+// path below follows, so that an entry's bits do not depend on how the columns
+// were grouped:  acc = fma(momentum, delta, -decay * theta), then
+// acc = fma(lhs_i, coefficient_i, acc) for each example i in turn.
+// Most examples one momentum step takes: two terms (positive and negative phase)
+// of up to kSmallBatchRows each, with room to spare.
+constexpr size_t kMaxTerms = 4 * kSmallBatchRows;
+
+struct MomentumStep {
+  const float* const* lhs_columns;  // n_terms columns of L^T, one per example
+  size_t n_terms;
+  Index k_size;
+  float momentum, decay;
+
+  // Rows [k, ...) of columns j[0..NC) of delta and theta (pointers to their first
+  // entry), whose coefficients are coefficient[c * stride + i], in steps of R
+  // packets: stores the new delta, and theta + delta into theta where that delta
+  // is finite (adding it while the entries are still in L1 saves a second pass over
+  // the weights; a separate pass, which reread them from L2, took a quarter of the
+  // update's time). Adds acc - acc (0, or NaN for an infinite or NaN entry) into
+  // nonfinite[c]. Returns the first row not done.
+  template <int R, int NC>
+  Index packets(float* const* d, float* const* w, const float* coefficient, size_t stride, Index k,
+                Packet (&nonfinite)[NC]) const {
+    const Packet momentum_p = pset1<Packet>(momentum);
+    const Packet minus_decay_p = pset1<Packet>(-decay);
+    const Packet zero = pset1<Packet>(0.0f);
+    for (; k + R * kLanes <= k_size; k += R * kLanes) {
+      Packet acc[NC][R];
+      for (int c = 0; c < NC; ++c)
+        for (int r = 0; r < R; ++r)
+          acc[c][r] = pmadd(momentum_p, load(d[c] + k + r * kLanes),
+                            pmul(minus_decay_p, load(w[c] + k + r * kLanes)));
+      for (size_t i = 0; i < n_terms; ++i) {
+        Packet l[R];
+        for (int r = 0; r < R; ++r) l[r] = load(lhs_columns[i] + k + r * kLanes);
+        for (int c = 0; c < NC; ++c) {
+          const Packet coefficient_p = pset1<Packet>(coefficient[c * stride + i]);
+          for (int r = 0; r < R; ++r) acc[c][r] = pmadd(l[r], coefficient_p, acc[c][r]);
+        }
+      }
+      for (int c = 0; c < NC; ++c) {
+        for (int r = 0; r < R; ++r) {
+          const Packet not_finite = psub(acc[c][r], acc[c][r]);
+          nonfinite[c] = padd(nonfinite[c], not_finite);
+          pstoreu(d[c] + k + r * kLanes, acc[c][r]);
+          const Packet old_w = load(w[c] + k + r * kLanes);
+          pstoreu(w[c] + k + r * kLanes,
+                  pselect(pcmp_eq(not_finite, zero), padd(old_w, acc[c][r]), old_w));
+        }
+      }
+    }
+    return k;
+  }
+
+  // The entries after the last whole packet of one column, in scalar code.
+  float tail(float* d, float* w, const float* coefficient, Index k) const {
+    float nonfinite = 0.0f;
+    for (; k < k_size; ++k) {
+      float acc = momentum * d[k] - decay * w[k];
+      for (size_t i = 0; i < n_terms; ++i) acc += lhs_columns[i][k] * coefficient[i];
+      const float not_finite = acc - acc;
+      nonfinite += not_finite;
+      d[k] = acc;
+      if (not_finite == 0.0f) w[k] += acc;
+    }
+    return nonfinite;
+  }
+
+  // Columns [j, j + NC) of delta and theta: the new delta, and theta += delta
+  // wherever that delta is finite. Returns false if any entry's was not.
+  template <int NC, int R>
+  bool update_columns(Matrix& theta, Matrix& delta, Index j,
+                      std::initializer_list<SmallGradientTerm> terms) const {
+    float coefficient[NC * kMaxTerms];
+    float* d[NC];
+    float* w[NC];
+    for (int c = 0; c < NC; ++c) {
+      size_t i = 0;
+      for (const SmallGradientTerm& t : terms) {
+        for (Index b = 0; b < t.rhs->rows(); ++b) {
+          coefficient[c * n_terms + i++] = t.scale * (*t.rhs)(b, j + c);
+        }
+      }
+      d[c] = delta.col(j + c).data();
+      w[c] = theta.col(j + c).data();
+    }
+    Packet nonfinite[NC];
+    for (int c = 0; c < NC; ++c) nonfinite[c] = pset1<Packet>(0.0f);
+    Index k = packets<R, NC>(d, w, coefficient, n_terms, 0, nonfinite);
+    k = packets<1, NC>(d, w, coefficient, n_terms, k, nonfinite);
+    bool all_finite = true;
+    for (int c = 0; c < NC; ++c) {
+      const float column_nonfinite =
+          predux(nonfinite[c]) + tail(d[c], w[c], coefficient + c * n_terms, k);
+      if (column_nonfinite != 0.0f) all_finite = false;
+    }
+    return all_finite;
+  }
+};
+
+}  // namespace
+
 bool small_momentum_columns(Matrix& theta, Matrix& delta, Index begin, Index width,
                             float momentum, float decay,
                             std::initializer_list<SmallGradientTerm> terms) {
   // Every example of every term is one column of L^T with one coefficient per
-  // column of theta: delta(:, j) += sum_i coefficient_i(j) * lhs_column_i.
-  constexpr size_t kMaxColumns = 4 * kSmallBatchRows;
-  std::array<const float*, kMaxColumns> lhs_columns{};
+  // column of theta: delta(:, j) += sum_i coefficient_i(j) * lhs_column_i. This is
+  // a product with a shared dimension of only 2m, so it is bound by loads, not
+  // arithmetic: a tile of kColumns columns x kRowPackets packets loads each L^T
+  // packet once for all its columns and each coefficient once for all its rows.
+  constexpr int kColumns = 4;
+  constexpr int kRowPackets = 2;
+  std::array<const float*, kMaxTerms> lhs_columns{};
   size_t n = 0;
   for (const SmallGradientTerm& t : terms) {
     for (Index b = 0; b < t.lhs_transposed->cols(); ++b) {
-      assert(n < kMaxColumns);
+      assert(n < kMaxTerms);
       lhs_columns[n++] = t.lhs_transposed->col(b).data();
     }
   }
-  const Index k_size = theta.rows();
-  const Packet momentum_p = pset1<Packet>(momentum);
-  const Packet minus_decay_p = pset1<Packet>(-decay);
-  const Packet zero = pset1<Packet>(0.0f);
+  const MomentumStep step{lhs_columns.data(), n, theta.rows(), momentum, decay};
   bool all_finite = true;
-  std::array<float, kMaxColumns> coefficient{};
-  Packet coefficient_p[kMaxColumns];
 
-  for (Index j = begin; j < begin + width; ++j) {
-    size_t i = 0;
-    for (const SmallGradientTerm& t : terms) {
-      for (Index b = 0; b < t.rhs->rows(); ++b) {
-        coefficient[i] = t.scale * (*t.rhs)(b, j);
-        coefficient_p[i] = pset1<Packet>(coefficient[i]);
-        ++i;
-      }
-    }
-    float* d = delta.col(j).data();
-    const float* w = theta.col(j).data();
-    // x * 0 is 0 for finite x and NaN otherwise: summing them finds any overflow.
-    Packet nonfinite = zero;
-    Index k = 0;
-    // Four packets at a time: four independent FMA chains hide the FMA latency.
-    constexpr Index kStep = 4 * kLanes;
-    for (; k + kStep <= k_size; k += kStep) {
-      Packet acc[4];
-      for (int q = 0; q < 4; ++q) {
-        acc[q] = pmadd(momentum_p, load(d + k + q * kLanes), pmul(minus_decay_p, load(w + k + q * kLanes)));
-      }
-      for (size_t c = 0; c < n; ++c) {
-        const float* l = lhs_columns[c] + k;
-        for (int q = 0; q < 4; ++q) acc[q] = pmadd(load(l + q * kLanes), coefficient_p[c], acc[q]);
-      }
-      for (int q = 0; q < 4; ++q) {
-        nonfinite = padd(nonfinite, pmul(acc[q], zero));
-        pstoreu(d + k + q * kLanes, acc[q]);
-      }
-    }
-    for (; k + kLanes <= k_size; k += kLanes) {
-      Packet acc = pmadd(momentum_p, load(d + k), pmul(minus_decay_p, load(w + k)));
-      for (size_t c = 0; c < n; ++c) acc = pmadd(load(lhs_columns[c] + k), coefficient_p[c], acc);
-      nonfinite = padd(nonfinite, pmul(acc, zero));
-      pstoreu(d + k, acc);
-    }
-    float nonfinite_tail = predux(nonfinite);
-    for (; k < k_size; ++k) {
-      float acc = momentum * d[k] - decay * w[k];
-      for (size_t c = 0; c < n; ++c) acc += lhs_columns[c][k] * coefficient[c];
-      nonfinite_tail += acc * 0.0f;
-      d[k] = acc;
-    }
-    if (nonfinite_tail == 0.0f) {
-      theta.col(j) += delta.col(j);
-    } else {
-      all_finite = false;
-    }
+  Index j = begin;
+  for (; j + kColumns <= begin + width; j += kColumns) {
+    all_finite &= step.update_columns<kColumns, kRowPackets>(theta, delta, j, terms);
   }
+  for (; j < begin + width; ++j) all_finite &= step.update_columns<1, kRowPackets>(theta, delta, j, terms);
   return all_finite;
 }
 

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <random>
+#include <utility>
 
 #include "dbm/core/linalg.hpp"
 #include "dbm/model/sampling.hpp"
@@ -110,6 +111,35 @@ TEST(SmallBatch, MomentumColumnsMatchTheFormula) {
       EXPECT_TRUE(theta.col(j) == theta_before.col(j));
       EXPECT_TRUE(delta.col(j) == delta_before.col(j));
     }
+  }
+}
+
+// The kernel works on tiles of several columns; a column's bits must not depend on
+// the tile it falls in (the fused CD update calls it four columns at a time, the
+// plain update a whole panel at a time, and the panels differ by shape).
+TEST(SmallBatch, MomentumColumnsGiveTheSameBitsWhateverTheBlocks) {
+  std::mt19937 gen(6);
+  for (const Index k : {Index{7}, Index{64}, Index{500}, Index{784}}) {
+    const Index n = 23;
+    const Matrix theta0 = random_matrix(k, n, gen), delta0 = random_matrix(k, n, gen);
+    const Matrix l1 = random_matrix(5, k, gen), r1 = random_matrix(5, n, gen);
+    const Matrix l2 = random_matrix(5, k, gen), r2 = random_matrix(5, n, gen);
+    const Matrix l1_t = l1.transpose(), l2_t = l2.transpose();
+    Matrix theta_whole = theta0, delta_whole = delta0;
+    ASSERT_TRUE(small_momentum_columns(theta_whole, delta_whole, 0, n, 0.9f, 0.01f,
+                                       {{&l1_t, &r1, 0.3f}, {&l2_t, &r2, -0.2f}}));
+    Matrix theta_single = theta0, delta_single = delta0;
+    for (Index j = 0; j < n; ++j) {
+      ASSERT_TRUE(small_momentum_columns(theta_single, delta_single, j, 1, 0.9f, 0.01f,
+                                         {{&l1_t, &r1, 0.3f}, {&l2_t, &r2, -0.2f}}));
+    }
+    Matrix theta_odd = theta0, delta_odd = delta0;
+    for (const auto& [begin, width] : {std::pair<Index, Index>{0, 3}, {3, 9}, {12, 11}}) {
+      ASSERT_TRUE(small_momentum_columns(theta_odd, delta_odd, begin, width, 0.9f, 0.01f,
+                                         {{&l1_t, &r1, 0.3f}, {&l2_t, &r2, -0.2f}}));
+    }
+    EXPECT_TRUE(theta_single == theta_whole && delta_single == delta_whole) << "k " << k;
+    EXPECT_TRUE(theta_odd == theta_whole && delta_odd == delta_whole) << "k " << k;
   }
 }
 

@@ -73,8 +73,10 @@ struct SmallGradientTerm {
 // The momentum step for columns [begin, begin + width) of theta, in one pass over
 // each column:
 //   delta <- momentum delta - decay theta + sum of the terms;  theta <- theta + delta.
-// A column whose new delta is not finite leaves theta's column unchanged; returns
-// false if any did (divergence: training must stop).
+// An entry whose new delta is not finite leaves that entry of theta unchanged;
+// returns false if any did (divergence: training must stop). Each entry is
+// computed by the same instructions in the same order wherever its column lies in
+// the block, so the result does not depend on how columns are split into blocks.
 bool small_momentum_columns(Matrix& theta, Matrix& delta, Index begin, Index width,
                             float momentum, float decay,
                             std::initializer_list<SmallGradientTerm> terms);
