@@ -372,7 +372,9 @@ bool small_hidden_and_momentum_columns(Matrix& theta, Matrix& delta, Index begin
                                        const SmallGradientTerm& positive,
                                        const Matrix& visible_transposed,
                                        const Vector& hidden_bias, float factor,
-                                       float negative_scale, Matrix& hidden) {
+                                       float negative_scale, Matrix& hidden,
+                                       const Matrix* next_visible_transposed,
+                                       Matrix* next_input) {
   const Index m = visible_transposed.cols();
   const SmallGradientTerm negative{&visible_transposed, &hidden, -negative_scale};
   bool all_finite = true;
@@ -391,6 +393,10 @@ bool small_hidden_and_momentum_columns(Matrix& theta, Matrix& delta, Index begin
     }
     if (!small_momentum_columns(theta, delta, j, n, momentum, decay, {positive, negative})) {
       all_finite = false;
+    }
+    if (next_visible_transposed != nullptr) {
+      small_times_weights(*next_visible_transposed, theta, j, n, 1.0f, false,
+                          next_input->col(j).data());
     }
   }
   return all_finite;

@@ -65,24 +65,35 @@ bool momentum_update_after_hidden(Matrix& theta, Matrix& delta, float momentum,
                                   float learning_rate, float weight_decay,
                                   const GradientTerm& positive, const Matrix& negative_visible,
                                   const Vector& hidden_bias, float factor, float negative_scale,
-                                  Matrix& negative_hidden) {
+                                  Matrix& negative_hidden, const Matrix* next_visible,
+                                  Matrix* next_input) {
   const GradientTerm negative{&negative_visible, &negative_hidden, -negative_scale};
-  if (!small_batch_terms({positive, negative})) {
+  if (next_visible != nullptr &&
+      (next_input->rows() != next_visible->rows() || next_input->cols() != theta.cols())) {
+    next_input->resize(next_visible->rows(), theta.cols());
+  }
+  if (!small_batch_terms({positive, negative}) ||
+      (next_visible != nullptr && !is_small_batch(next_visible->rows()))) {
     model::compute_layer({{&negative_visible, &theta}}, hidden_bias, factor, negative_hidden);
-    return momentum_update(theta, delta, momentum, learning_rate, weight_decay,
-                           {positive, negative});
+    const bool finite = momentum_update(theta, delta, momentum, learning_rate, weight_decay,
+                                        {positive, negative});
+    if (next_visible != nullptr) multiply(*next_input, *next_visible, theta);
+    return finite;
   }
   thread_local TransposeCache cache;
   cache.begin();
   const SmallGradientTerm small_positive{&cache.transposed(*positive.lhs), positive.rhs,
                                          positive.scale};
   const Matrix& visible_transposed = cache.transposed(negative_visible);
+  const Matrix* next_visible_transposed =
+      next_visible != nullptr ? &cache.transposed(*next_visible) : nullptr;
   const float decay = learning_rate * weight_decay;
   std::atomic<bool> finite{true};
   for_each_panel(theta.cols(), [&](Index begin, Index width) {
     if (!small_hidden_and_momentum_columns(theta, delta, begin, width, momentum, decay,
                                            small_positive, visible_transposed, hidden_bias,
-                                           factor, negative_scale, negative_hidden)) {
+                                           factor, negative_scale, negative_hidden,
+                                           next_visible_transposed, next_input)) {
       finite = false;
     }
   });

@@ -7,6 +7,7 @@
 #include "dbm/core/error.hpp"
 #include "dbm/train/state.hpp"
 #include "dbm/core/linalg.hpp"
+#include "dbm/core/small_batch.hpp"
 #include "dbm/model/sampling.hpp"
 #include "dbm/train/batches.hpp"
 #include "epoch.hpp"
@@ -22,6 +23,7 @@ using detail::seconds_since;
 // Every buffer of one RBM's training loop, allocated once.
 struct RbmBuffers {
   Matrix v0, h0p, h, vp, v, hp;           // batch rows (CD, and the positive phase of PCD)
+  Matrix next_v0, next_input;             // CD at small batches: the next batch, and v0 W for it
   Matrix chain_v, chain_vp, chain_h, chain_hp;  // persistent chains (PCD)
   Vector grad_b, grad_c;
 
@@ -144,14 +146,28 @@ void pretrain_rbm(const RowMajorMatrix& data, const TrainConfig& config, Trainin
       buf.chain_h = state.chain_h;
     }
 
+    // CD at small batches looks one mini-batch ahead: the weight update also
+    // computes the next batch's v0 W while each weight column is in cache (see
+    // momentum_update_after_hidden). The draws and their order do not change.
+    bool next_input_ready = false;
     for (Index begin = at.batches_done * batch_size; begin < n_examples; begin += batch_size) {
       const Index rows = std::min(batch_size, n_examples - begin);
-      gather_rows(data, order, begin, rows, buf.v0);
-      if (config.binarize_data) model::binarize_inplace(buf.v0, sample_rng);
+      if (next_input_ready) {
+        std::swap(buf.v0, buf.next_v0);  // gathered (and binarised) by the last batch
+      } else {
+        gather_rows(data, order, begin, rows, buf.v0);
+        if (config.binarize_data) model::binarize_inplace(buf.v0, sample_rng);
+      }
       buf.fit_batch(rows, n_visible, n_hidden);
 
       // Positive phase: hidden probabilities given the data; a sample starts CD.
-      rbm.sample_hidden(buf.v0, buf.h0p, buf.h, sample_rng);
+      if (next_input_ready) {
+        model::compute_layer({{&buf.next_input, nullptr}}, rbm.hidden_bias, rbm.up_factor,
+                             buf.h0p, &buf.h, &sample_rng);
+      } else {
+        rbm.sample_hidden(buf.v0, buf.h0p, buf.h, sample_rng);
+      }
+      next_input_ready = false;
       const Matrix* neg_v;
       const Matrix* neg_hp;
       if (!persistent) {
@@ -178,6 +194,17 @@ void pretrain_rbm(const RowMajorMatrix& data, const TrainConfig& config, Trainin
         neg_hp = &buf.chain_hp;
       }
 
+      // Every draw of this batch is made; a checkpoint taken after it resumes here.
+      const std::uint64_t sample_counter_after_batch = sample_rng.counter();
+      const Index next_begin = begin + rows;
+      const bool look_ahead = !persistent && is_small_batch(rows) &&
+                              next_begin + rows <= n_examples;
+      if (look_ahead) {
+        // The draws the next iteration would make first, made now in the same order.
+        gather_rows(data, order, next_begin, rows, buf.next_v0);
+        if (config.binarize_data) model::binarize_inplace(buf.next_v0, sample_rng);
+      }
+
       // delta_W <- m delta_W + lr (V0^T H0p / B - V^T Hp / P - lambda W)
       const float pos_scale = lr / static_cast<float>(rows);
       const float neg_scale = lr / static_cast<float>(neg_v->rows());
@@ -185,10 +212,11 @@ void pretrain_rbm(const RowMajorMatrix& data, const TrainConfig& config, Trainin
       const bool weights_finite =
           persistent ? momentum_update(rbm.weights, state.rbm_delta_w, momentum, lr,
                                        config.weight_decay, {positive, {neg_v, neg_hp, -neg_scale}})
-                     : momentum_update_after_hidden(rbm.weights, state.rbm_delta_w, momentum, lr,
-                                                    config.weight_decay, positive, buf.v,
-                                                    rbm.hidden_bias, rbm.up_factor, neg_scale,
-                                                    buf.hp);
+                     : momentum_update_after_hidden(
+                           rbm.weights, state.rbm_delta_w, momentum, lr, config.weight_decay,
+                           positive, buf.v, rbm.hidden_bias, rbm.up_factor, neg_scale, buf.hp,
+                           look_ahead ? &buf.next_v0 : nullptr,
+                           look_ahead ? &buf.next_input : nullptr);
       buf.grad_b = buf.v0.colwise().mean().transpose() - neg_v->colwise().mean().transpose();
       buf.grad_c = buf.h0p.colwise().mean().transpose() - neg_hp->colwise().mean().transpose();
       const bool finite =
@@ -201,7 +229,8 @@ void pretrain_rbm(const RowMajorMatrix& data, const TrainConfig& config, Trainin
                               "; try a smaller --learning-rate than " + detail::rate_text(lr));
       }
       ++at.batches_done;
-      at.sample_counter = sample_rng.counter();
+      at.sample_counter = sample_counter_after_batch;
+      next_input_ready = look_ahead;
 
       BatchProgress progress;
       progress.phase = "pretrain";

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "dbm/core/linalg.hpp"
+#include "dbm/core/random.hpp"
 #include "dbm/model/sampling.hpp"
 #include "dbm/train/optimizer.hpp"
 
@@ -245,6 +246,36 @@ TEST(SmallBatch, FusedNegativePhaseAndUpdateMatchTheTwoSteps) {
     EXPECT_LE((hidden - hidden_two).cwiseAbs().maxCoeff(), 1e-6f) << rows << " rows";
     EXPECT_LE((theta - theta_two).cwiseAbs().maxCoeff(), 1e-6f) << rows << " rows";
     EXPECT_LE((delta - delta_two).cwiseAbs().maxCoeff(), 1e-6f) << rows << " rows";
+  }
+}
+
+// CD's look-ahead: the update also gives the next batch's input, v_next * theta
+// with the updated theta, and the next positive phase started from it must have
+// exactly the bits of the phase computed from v_next and the weights.
+TEST(SmallBatch, LookAheadInputGivesTheSameNextPositivePhase) {
+  std::mt19937 gen(8);
+  for (const Index rows : {Index{1}, Index{5}, Index{16}, Index{100}}) {
+    const Index k = 130, n = 90;
+    const Matrix v0 = random_matrix(rows, k, gen), h0 = random_matrix(rows, n, gen);
+    const Matrix v = random_matrix(rows, k, gen), v_next = random_matrix(rows, k, gen);
+    const Vector bias = random_matrix(n, 1, gen);
+    Matrix theta = random_matrix(k, n, gen), delta = random_matrix(k, n, gen);
+    Matrix theta_two = theta, delta_two = delta;
+    Matrix hidden(rows, n), hidden_two(rows, n), next_input;
+    ASSERT_TRUE(train::momentum_update_after_hidden(theta, delta, 0.5f, 0.05f, 0.001f,
+                                                    {&v0, &h0, 0.01f}, v, bias, 1.5f, 0.01f,
+                                                    hidden, &v_next, &next_input));
+    ASSERT_TRUE(train::momentum_update_after_hidden(theta_two, delta_two, 0.5f, 0.05f, 0.001f,
+                                                    {&v0, &h0, 0.01f}, v, bias, 1.5f, 0.01f,
+                                                    hidden_two));
+    EXPECT_TRUE(theta == theta_two && delta == delta_two && hidden == hidden_two) << rows;
+
+    Matrix probs(rows, n), samples(rows, n), probs_two(rows, n), samples_two(rows, n);
+    RandomStream rng(3, 1), rng_two(3, 1);
+    model::compute_layer({{&next_input, nullptr}}, bias, 2.0f, probs, &samples, &rng);
+    model::compute_layer({{&v_next, &theta_two}}, bias, 2.0f, probs_two, &samples_two, &rng_two);
+    EXPECT_TRUE(probs == probs_two) << rows << " rows";
+    EXPECT_TRUE(samples == samples_two) << rows << " rows";
   }
 }
 

@@ -88,12 +88,18 @@ bool small_momentum_columns(Matrix& theta, Matrix& delta, Index begin, Index wid
 // the terms {positive, visible^T hidden * -negative_scale}. The visible matrix is
 // given as its transpose `visible_transposed`; hidden (m x theta.cols()) receives
 // the probabilities. Saves one read of the weights and one parallel region per
-// mini-batch.
+// mini-batch. With `next_visible_transposed` (the next mini-batch's data, K x m'),
+// the updated columns also give the next positive phase's input,
+//   next_input(:, j) = next_visible * theta(:, j)   (next_input: m' x theta.cols()),
+// the same bits small_times_weights would give after the update, while the
+// columns are still in cache: a third read of the weights saved.
 bool small_hidden_and_momentum_columns(Matrix& theta, Matrix& delta, Index begin, Index width,
                                        float momentum, float decay,
                                        const SmallGradientTerm& positive,
                                        const Matrix& visible_transposed,
                                        const Vector& hidden_bias, float factor,
-                                       float negative_scale, Matrix& hidden);
+                                       float negative_scale, Matrix& hidden,
+                                       const Matrix* next_visible_transposed = nullptr,
+                                       Matrix* next_input = nullptr);
 
 }  // namespace dbm

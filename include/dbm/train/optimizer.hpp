@@ -34,11 +34,17 @@ bool momentum_update(Matrix& theta, Matrix& delta, float momentum, float learnin
 // from the weights before the step, then momentum_update with the terms
 // {positive, {negative_visible, negative_hidden, -negative_scale}}. Batches of up
 // to kSmallBatchRows rows do both in one pass over each weight column.
+// With `next_visible` (the next mini-batch, m' x theta.rows()), also
+//   next_input = next_visible * theta   (with the updated theta; resized to m' x N)
+// whose bits equal those of the product compute_layer takes for that batch, so
+// the next positive phase can start from it (an InputTerm without weights). At
+// small batches this rides along in the same pass over each weight column.
 bool momentum_update_after_hidden(Matrix& theta, Matrix& delta, float momentum,
                                   float learning_rate, float weight_decay,
                                   const GradientTerm& positive, const Matrix& negative_visible,
                                   const Vector& hidden_bias, float factor, float negative_scale,
-                                  Matrix& negative_hidden);
+                                  Matrix& negative_hidden, const Matrix* next_visible = nullptr,
+                                  Matrix* next_input = nullptr);
 
 // Bias update in one step: delta <- m delta + eps g; theta <- theta + delta.
 // Returns false if delta is not finite.
