@@ -25,7 +25,8 @@ void setup_logging(const std::string& level) {
 
 void add_log_file(const std::filesystem::path& file) {
   try {
-    auto sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(file.string(), true);
+    // Appends: a resumed run (--resume) adds to the log of the run it continues.
+    auto sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(file.string(), false);
     sink->set_pattern("[%Y-%m-%d %H:%M:%S] %l %v");
     sink->set_level(spdlog::level::info);
     spdlog::default_logger()->sinks().push_back(sink);

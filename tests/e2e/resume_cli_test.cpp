@@ -81,6 +81,14 @@ TEST_P(Interrupt, ResumeFinishesWithTheSameParametersAsAnUninterruptedRun) {
   EXPECT_EQ(strip(resumed.out), run_dir.string());
   EXPECT_FALSE(fs::exists(run_dir / io::kCheckpointFileName));
   expect_same_parameters(io::load_model(strip(straight.out)), io::load_model(run_dir));
+
+  // train.log keeps the first session's lines and adds the resumed one's.
+  const std::string log = testing::read_bytes(run_dir / "train.log");
+  const size_t started = log.find("new run folder " + run_dir.string());
+  const size_t resumed_at = log.find("resuming run folder " + run_dir.string());
+  EXPECT_NE(started, std::string::npos) << log;
+  EXPECT_NE(resumed_at, std::string::npos) << log;
+  EXPECT_LT(started, resumed_at) << log;
 }
 
 INSTANTIATE_TEST_SUITE_P(Signals, Interrupt, ::testing::Values(SIGINT, SIGKILL));

@@ -12,7 +12,8 @@ namespace dbm::report {
 void setup_logging(const std::string& level);
 
 // Adds <file> as a second sink receiving everything logged from now on (at least
-// info). Throws OutputError naming the file if it cannot be opened.
+// info), appended to what the file already holds (a resumed run keeps the log of
+// its earlier sessions). Throws OutputError naming the file if it cannot be opened.
 void add_log_file(const std::filesystem::path& file);
 
 }  // namespace dbm::report
