@@ -109,6 +109,13 @@ std::string find_problem(const Checkpoint& c) {
   const auto& s = c.state;
   const int n_layers = static_cast<int>(dims.size()) - 1;
   if (dims.size() < 2) return "the configuration has fewer than two layer sizes";
+  // The settings the run continues with pass the same checks as a command line's
+  // (a damaged batch size of 0 would never finish an epoch).
+  try {
+    c.config.validate();
+  } catch (const UsageError& e) {
+    return std::string("its training settings are invalid (") + e.what() + ")";
+  }
   if (s.layer < 1 || s.layer > n_layers + 1) return "the phase (layer " + std::to_string(s.layer) + ") is out of range";
   if (static_cast<int>(s.stack.size()) != s.layer - 1) return "the number of finished RBMs disagrees with the phase";
   auto rbm_ok = [&](const model::Rbm& rbm, int layer) {

@@ -38,6 +38,14 @@ void require_non_negative_int(int value, const char* flag) {
   require(value >= 0, std::string(flag) + ": must be 0 or more, got " + std::to_string(value));
 }
 
+// Gibbs steps per mini-batch: published schedules use 1 to a few hundred; far
+// more is a typo that would make one mini-batch take hours.
+void require_gibbs_steps(int value, int least, const char* flag) {
+  require(value >= least && value <= kMaxGibbsSteps,
+          std::string(flag) + ": must be between " + std::to_string(least) + " and " +
+              std::to_string(kMaxGibbsSteps) + " Gibbs steps, got " + std::to_string(value));
+}
+
 void require_rate(float value, const char* flag) {
   require(std::isfinite(value) && value > 0.0f,
           std::string(flag) + ": must be a finite number above 0, got " + std::to_string(value));
@@ -90,9 +98,9 @@ void TrainConfig::validate() const {
               "; choose mnist, fashion_mnist, faces or bars_and_stripes");
   require_rate(learning_rate, "--learning-rate");
   require_rate(finetune_learning_rate, "--finetune-learning-rate");
-  require_positive_int(k1, "--k1");
-  require_positive_int(k2, "--k2");
-  require_non_negative_int(k3, "--k3");
+  require_gibbs_steps(k1, 1, "--k1");
+  require_gibbs_steps(k2, 1, "--k2");
+  require_gibbs_steps(k3, 0, "--k3");
   require_positive_int(epochs, "--epochs");
   require_positive_int(batch_size, "--batch-size");
   require(finetune_epochs >= -1, "--finetune-epochs: must be 0 or more, got " +

@@ -111,6 +111,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadUsage{{"-d", "784,500", "--batch-size", "0"}, "--batch-size"},
         BadUsage{{"-d", "784,500", "--k1", "-1"}, "--k1"},
         BadUsage{{"-d", "784,500", "--k2", "-3"}, "--k2"},
+        BadUsage{{"-d", "784,500", "--k2", "200000"}, "--k2"},
         BadUsage{{"-d", "784,500", "--k3", "-1"}, "--k3"},
         BadUsage{{"-d", "784,500", "--learning-rate", "nan"}, "--learning-rate"},
         BadUsage{{"-d", "784,500", "--learning-rate", "abc"}, "--learning-rate"},

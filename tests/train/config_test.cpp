@@ -70,6 +70,10 @@ TEST(TrainConfig, ValidateNamesTheBadFlag) {
   EXPECT_NE(with([](TrainConfig& c) { c.k1 = -1; }).find("--k1"), std::string::npos);
   EXPECT_NE(with([](TrainConfig& c) { c.k2 = 0; }).find("--k2"), std::string::npos);
   EXPECT_NE(with([](TrainConfig& c) { c.k3 = -2; }).find("--k3"), std::string::npos);
+  EXPECT_NE(with([](TrainConfig& c) { c.k2 = kMaxGibbsSteps + 1; }).find("--k2"),
+            std::string::npos);
+  EXPECT_NE(with([](TrainConfig& c) { c.k1 = 16711685; }).find("--k1"), std::string::npos);
+  EXPECT_EQ(with([](TrainConfig& c) { c.k2 = kMaxGibbsSteps; c.k3 = 0; }), "(no error)");
   EXPECT_NE(with([](TrainConfig& c) { c.learning_rate = std::nanf(""); }).find("--learning-rate"),
             std::string::npos);
   EXPECT_NE(with([](TrainConfig& c) { c.learning_rate = -0.1f; }).find("--learning-rate"),

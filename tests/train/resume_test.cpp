@@ -127,5 +127,37 @@ TEST(Checkpoint, RejectsMissingTruncatedAndForeignFiles) {
   EXPECT_THROW(io::load_checkpoint(dir / "html.cereal"), ModelFileError);
 }
 
+// A checkpoint whose settings were damaged on disk (a flipped byte can turn --k2 5
+// into 16711685, which would make one mini-batch run for hours) is refused with the
+// file's name instead of being resumed.
+TEST(Checkpoint, RejectsDamagedTrainingSettings) {
+  testing::TempDir dir;
+  const RowMajorMatrix data = random_data(100, 20);
+  io::Checkpoint base;
+  base.config = small_config();
+  StoppingObserver stopping(10, dir / "checkpoint.cereal", base);
+  EXPECT_THROW(train_model(base.config, data, stopping), Interrupted);
+  const io::Checkpoint good = io::load_checkpoint(dir.path());
+
+  const std::vector<std::pair<std::string, void (*)(TrainConfig&)>> damages{
+      {"--k2", [](TrainConfig& c) { c.k2 = 16711685; }},
+      {"--batch-size", [](TrainConfig& c) { c.batch_size = 0; }},
+      {"--learning-rate", [](TrainConfig& c) { c.learning_rate = -1.0f; }}};
+  for (const auto& [flag, damage] : damages) {
+    io::Checkpoint bad = good;
+    damage(bad.config);
+    const auto file = dir / "damaged.cereal";
+    io::save_checkpoint(file, bad);
+    try {
+      io::load_checkpoint(file);
+      ADD_FAILURE() << flag << ": a damaged checkpoint was accepted";
+    } catch (const ModelFileError& e) {
+      const std::string message = e.what();
+      EXPECT_NE(message.find(file.string()), std::string::npos) << message;
+      EXPECT_NE(message.find(flag), std::string::npos) << message;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace dbm::train

@@ -19,6 +19,11 @@ namespace dbm::train {
 // fail to start them.
 inline constexpr int kMaxThreads = 1024;
 
+// Most Gibbs steps --k1, --k2 and --k3 accept: published schedules use 1 to a few
+// hundred; far more is a typo (or a damaged checkpoint) that would make a single
+// mini-batch take hours.
+inline constexpr int kMaxGibbsSteps = 100000;
+
 // Throws dbm::UsageError naming --threads unless 0 (all cores) <= threads <= kMaxThreads.
 // TrainConfig::validate and every sub-command that takes --threads use it.
 void validate_thread_count(int threads);
