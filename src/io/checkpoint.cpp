@@ -4,6 +4,7 @@
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -117,6 +118,10 @@ std::string find_problem(const Checkpoint& c) {
     return std::string("its training settings are invalid (") + e.what() + ")";
   }
   if (s.layer < 1 || s.layer > n_layers + 1) return "the phase (layer " + std::to_string(s.layer) + ") is out of range";
+  if (s.progress.epochs_done < 0 || s.progress.batches_done < 0 ||
+      s.progress.epochs_done > std::max(c.config.epochs, c.config.effective_finetune_epochs()))
+    return "the position in training (epoch " + std::to_string(s.progress.epochs_done) +
+           ", mini-batch " + std::to_string(s.progress.batches_done) + ") is out of range";
   if (static_cast<int>(s.stack.size()) != s.layer - 1) return "the number of finished RBMs disagrees with the phase";
   auto rbm_ok = [&](const model::Rbm& rbm, int layer) {
     const Index v = dims[layer - 1], h = dims[layer];

@@ -157,6 +157,13 @@ TEST(Checkpoint, RejectsDamagedTrainingSettings) {
       EXPECT_NE(message.find(flag), std::string::npos) << message;
     }
   }
+  // A damaged position in training ("resuming at epoch -2147483647").
+  for (const int epochs_done : {-2147483647, 1000}) {
+    io::Checkpoint bad = good;
+    bad.state.progress.epochs_done = epochs_done;
+    io::save_checkpoint(dir / "damaged.cereal", bad);
+    EXPECT_THROW(io::load_checkpoint(dir / "damaged.cereal"), ModelFileError) << epochs_done;
+  }
 }
 
 }  // namespace
