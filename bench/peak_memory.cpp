@@ -37,7 +37,8 @@ std::string last_lines(const std::deque<std::string>& lines) {
 }  // namespace
 
 PeakMemory measure_training_memory(const std::string& train_dbm, const std::string& data,
-                                   const std::string& data_dir, int threads, bool stop_in_joint_training,
+                                   const std::string& data_dir, int threads,
+                                   bool stop_in_joint_training,
                                    double seconds_into_joint) {
   char folder_template[] = "/tmp/dbm_bench_models_XXXXXX";
   if (mkdtemp(folder_template) == nullptr) {
@@ -45,7 +46,7 @@ PeakMemory measure_training_memory(const std::string& train_dbm, const std::stri
   }
   const std::string models_dir = folder_template;
   const std::vector<std::string> args{train_dbm,      "-d",           "784,500,1000",
-                                      "--data",       data,        "--data-dir",
+                                      "--data",       data,           "--data-dir",
                                       data_dir,       "--models-dir", models_dir,
                                       "--batch-size", "100",          "--learning-rate",
                                       "0.05",         "--k3",         "0",

@@ -34,7 +34,8 @@ struct PeakMemory {
 // Throws std::runtime_error if the child cannot be started or ends in an unexpected
 // way (its last lines of stderr are in the message).
 PeakMemory measure_training_memory(const std::string& train_dbm, const std::string& data,
-                                   const std::string& data_dir, int threads, bool stop_in_joint_training,
+                                   const std::string& data_dir, int threads,
+                                   bool stop_in_joint_training,
                                    double seconds_into_joint = 3.0);
 
 }  // namespace dbm::bench

@@ -167,7 +167,6 @@ void pretrain_rbm(const RowMajorMatrix& data, const TrainConfig& config, Trainin
       } else {
         rbm.sample_hidden(buf.v0, buf.h0p, buf.h, sample_rng);
       }
-      next_input_ready = false;
       const Matrix* neg_v;
       const Matrix* neg_hp;
       if (!persistent) {
